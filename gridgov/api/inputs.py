@@ -1,0 +1,134 @@
+"""Request bodies turned into what the cases' forms read.
+
+The services validate with Django forms, which read a QueryDict (as from an HTML form) and
+MultiValueDict files. A JSON body is converted field by field: text and numbers become
+text, true/false become "true"/"false", lists are allowed only for the fields that take
+several values (departments, photos). Anything else is refused here with a 400 naming the
+field, so that nothing a client sends can reach the database as something it cannot store
+(PostgreSQL refuses NUL characters; an unpaired surrogate cannot be encoded).
+"""
+
+import re
+
+from django import forms
+from django.http import QueryDict
+from django.utils.datastructures import MultiValueDict
+from django.utils.translation import gettext as _
+from rest_framework import exceptions
+
+from gridgov.cases.models import Case
+
+# Header names and the body field of the stale check.
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+VERSION_FIELD = "version"
+_KEY_PATTERN = re.compile(r"^[\x21-\x7e]+$")  # visible ASCII, no spaces
+
+
+def multi_valued(form_class) -> set[str]:
+    """The fields of a form that take a list."""
+    names = set()
+    for name, field in form_class.base_fields.items():
+        widget = field.widget
+        if isinstance(field, forms.MultipleChoiceField | forms.ModelMultipleChoiceField) or (
+            getattr(widget, "allow_multiple_selected", False)
+        ):
+            names.add(name)
+    return names
+
+
+def text_problem(value: str) -> str | None:
+    if "\x00" in value:
+        return _("Text may not contain NUL characters.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return _("Text must be valid Unicode.")
+    return None
+
+
+def _scalar(value):
+    """A JSON scalar as form text, or None when it is not a scalar."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float):
+        return str(value)
+    return None
+
+
+def form_input(request, form_class, extra_fields=()) -> tuple[QueryDict, MultiValueDict]:
+    """The request's body as (data, files) for `form_class`, keeping only its fields and
+    `extra_fields`. Raises a 400 ValidationError naming every field that cannot be read."""
+    names = set(form_class.base_fields) | set(extra_fields)
+    lists = multi_valued(form_class)
+    body = request.data
+    data = QueryDict(mutable=True)
+    errors: dict[str, list[str]] = {}
+    if isinstance(body, QueryDict | MultiValueDict):
+        for name in names:
+            # Uploaded files sit in request.data too; they are read from request.FILES.
+            values = [v for v in body.getlist(name) if isinstance(v, str)]
+            if values:
+                data.setlist(name, values)
+    elif isinstance(body, dict):
+        for name in names & set(body):
+            value = body[name]
+            if value is None:
+                continue
+            if isinstance(value, list):
+                if name not in lists:
+                    errors[name] = [_("Give one value, not a list.")]
+                    continue
+                items = [_scalar(item) for item in value]
+                if any(item is None for item in items):
+                    errors[name] = [_("Give a list of text values.")]
+                    continue
+                data.setlist(name, items)
+                continue
+            item = _scalar(value)
+            if item is None:
+                errors[name] = [_("Give text or a number, not an object.")]
+                continue
+            data.setlist(name, [item])
+    elif body is not None and body != {}:
+        raise exceptions.ValidationError(
+            {"non_field_errors": [_("Send a JSON object (or a multipart form).")]}
+        )
+    for name in data:
+        if name in errors:
+            continue
+        problems = {text_problem(value) for value in data.getlist(name)} - {None}
+        if problems:
+            errors[name] = sorted(problems)
+    if errors:
+        raise exceptions.ValidationError(errors)
+    files = MultiValueDict()
+    for name in names & lists:
+        uploads = request.FILES.getlist(name) if hasattr(request, "FILES") else []
+        if uploads:
+            files.setlist(name, uploads)
+    return data, files
+
+
+def idempotency_key(request) -> str | None:
+    """The Idempotency-Key header, namespaced by the client, as the key the case is stored
+    under; None without one. Namespacing stops one client from replaying another's key and
+    getting their case back."""
+    raw = request.headers.get(IDEMPOTENCY_HEADER)
+    if raw is None:
+        return None
+    raw = raw.strip()
+    user = request.user
+    namespace = f"api:{user.pk if user.is_authenticated else 'anon'}:"
+    limit = Case._meta.get_field("idempotency_key").max_length - len(namespace)
+    if not raw or len(raw) > limit or not _KEY_PATTERN.match(raw):
+        raise exceptions.ValidationError(
+            {
+                IDEMPOTENCY_HEADER: [
+                    _("Give 1 to %(limit)d visible ASCII characters, e.g. a UUID.")
+                    % {"limit": limit}
+                ]
+            }
+        )
+    return namespace + raw

@@ -1,0 +1,78 @@
+"""/api/v1/: included from gridgov/urls.py under the namespace "api"."""
+
+from django.urls import path, register_converter
+from django.views.decorators.csrf import ensure_csrf_cookie
+from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
+
+from gridgov.api import case_views, views
+
+
+class CaseNumberConverter:
+    # Bounded, so that nothing a client puts in a path reaches a query unchecked.
+    regex = "[0-9A-Za-z-]{1,20}"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
+class RegionCodeConverter(CaseNumberConverter):
+    regex = "[0-9A-Za-z]{1,32}"
+
+
+class AttachmentIdConverter(CaseNumberConverter):
+    regex = "[0-9]{1,18}"
+
+    def to_python(self, value):
+        return int(value)
+
+    def to_url(self, value):
+        return str(value)
+
+
+register_converter(CaseNumberConverter, "api_case_number")
+register_converter(RegionCodeConverter, "api_region_code")
+register_converter(AttachmentIdConverter, "api_id")
+
+app_name = "api"
+
+action_urls = [
+    path(
+        f"cases/<api_case_number:number>/actions/{action}",
+        view.as_view(),
+        name=f"case-action-{action}",
+    )
+    for action, view in case_views.ACTION_VIEWS.items()
+]
+
+urlpatterns = [
+    path("openapi.json", SpectacularJSONAPIView.as_view(), name="schema"),
+    # The docs page calls the API with the browser's session: it needs the CSRF cookie.
+    path(
+        "docs/",
+        ensure_csrf_cookie(SpectacularSwaggerView.as_view(url_name="api:schema")),
+        name="docs",
+    ),
+    path("me", views.MeView.as_view(), name="me"),
+    path("regions", views.RegionListView.as_view(), name="region-list"),
+    path("regions/<api_region_code:code>", views.RegionDetailView.as_view(), name="region-detail"),
+    path(
+        "regions/<api_region_code:code>/boundary.geojson",
+        views.RegionBoundaryView.as_view(),
+        name="region-boundary",
+    ),
+    path("locate", views.LocateView.as_view(), name="locate"),
+    path("categories", views.CategoryListView.as_view(), name="category-list"),
+    path("departments", views.DepartmentListView.as_view(), name="department-list"),
+    path("metrics", views.MetricsView.as_view(), name="metrics"),
+    path("cases", case_views.CaseListView.as_view(), name="case-list"),
+    path("cases/<api_case_number:number>", case_views.CaseDetailView.as_view(), name="case-detail"),
+    path(
+        "cases/<api_case_number:number>/photos/<api_id:pk>",
+        case_views.CasePhotoView.as_view(),
+        name="case-photo",
+    ),
+    *action_urls,
+]

@@ -1,0 +1,47 @@
+"""Background tasks of the cases app, run by `gridgov worker`.
+
+Tasks take ids or nothing, never objects: they are stored in the database as JSON and may
+run in another process long after they were queued.
+"""
+
+from datetime import timedelta
+
+from django.utils import timezone
+from django_tasks import TaskResultStatus, task
+from django_tasks_db import DatabaseBackend
+
+from gridgov.cases.deadlines import watch_deadlines
+
+# Finished watches kept for looking back at in the admin; at one a minute, older ones
+# would only grow the table.
+KEEP_WATCH_RESULTS = timedelta(days=1)
+
+
+@task()
+def watch_deadlines_task() -> dict:
+    """Mark overdue cases and remind late summoned units (see gridgov.cases.deadlines)."""
+    return watch_deadlines().as_dict()
+
+
+def enqueue_watch() -> bool:
+    """Queue a deadline watch unless one is already waiting; True if it queued one.
+
+    A watch catches up on everything that is late, so a second one waiting behind the
+    first would add nothing, and a worker held up by a long task must not come back to a
+    pile of them.
+    """
+    backend = watch_deadlines_task.get_backend()
+    if isinstance(backend, DatabaseBackend):
+        from django_tasks_db.models import DBTaskResult
+
+        mine = DBTaskResult.objects.filter(
+            backend_name=backend.alias, task_path=watch_deadlines_task.module_path
+        )
+        if mine.filter(status=TaskResultStatus.READY).exists():
+            return False
+        mine.filter(
+            status=TaskResultStatus.SUCCESSFUL,
+            finished_at__lt=timezone.now() - KEEP_WATCH_RESULTS,
+        ).delete()
+    watch_deadlines_task.enqueue()
+    return True

@@ -1,0 +1,140 @@
+import signal
+import subprocess
+import sys
+import unicodedata
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from gridgov.demo.cases import build_demo_cases
+from gridgov.demo.city import DEMO_PASSWORD, DemoCity, build_demo_city
+
+
+class Command(BaseCommand):
+    help = (
+        "Run the demo on this machine: migrate the database, build the demo city 江州市 "
+        "if it is not there yet, list the demo accounts and serve the site."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--addr", default="127.0.0.1", help="address to serve on")
+        parser.add_argument("--port", type=int, default=8000, help="port to serve on")
+        parser.add_argument(
+            "--no-serve", action="store_true", help="prepare the data and accounts, then exit"
+        )
+        parser.add_argument(
+            "--cases",
+            type=int,
+            default=5000,
+            help="demo cases to generate over the last 90 days, the first time (0: none)",
+        )
+
+    def handle(self, *args, addr, port, no_serve, cases, **options):
+        self.stdout.write("Migrating the database…")
+        call_command("migrate", interactive=False, verbosity=0)
+        demo = self.prepare_city()
+        if cases > 0:
+            self.prepare_cases(cases)
+        self.print_accounts(demo)
+        if not no_serve:
+            self.serve(addr, port)
+
+    def prepare_city(self) -> DemoCity:
+        self.stdout.write("Building the demo city 江州市…")
+        demo = build_demo_city(stdout=self.stdout)
+        if demo.created:
+            self.stdout.write(f"Built in {demo.seconds:.1f} s.")
+        else:
+            self.stdout.write(
+                f"It is already there ({demo.counts.get('grid', 0):,} grids): using it as is."
+            )
+        return demo
+
+    def prepare_cases(self, count: int) -> None:
+        self.stdout.write(f"Generating {count:,} demo cases through the case services…")
+        result = build_demo_cases(count=count, stdout=self.stdout)
+        if not result.created:
+            self.stdout.write(f"They are already there ({result.cases:,}): using them as is.")
+            return
+        self.stdout.write(f"Generated in {result.seconds:.0f} s.")
+        if result.failures:
+            self.stderr.write(
+                f"{len(result.failures)} steps were refused, the first: {result.failures[0]}"
+            )
+        if result.accounts_created:
+            examples = [
+                next((name for name in result.accounts_created if name.startswith(kind)), "")
+                for kind in ("dispatcher-", "dept-", "street-", "community-", "gridworker-")
+            ]
+            self.stdout.write(
+                f"{len(result.accounts_created)} more accounts act on them, named after their "
+                f"unit ({', '.join(filter(None, examples))}, …), same password."
+            )
+
+    def print_accounts(self, demo: DemoCity) -> None:
+        rows = [(account.username, account.role, account.acts_for) for account in demo.accounts]
+        widths = [max([_width(row[i]) for row in rows] + [0]) for i in range(2)]
+        self.stdout.write("")
+        self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
+        for username, role, acts_for in rows:
+            self.stdout.write(
+                f"  {_pad(username, widths[0])}  {_pad(role, widths[1])}  {acts_for}".rstrip()
+            )
+        if demo.extra_grid_workers:
+            self.stdout.write(
+                f"  and {len(demo.extra_grid_workers)} more grid workers for the demo "
+                f"community's other grids: {', '.join(demo.extra_grid_workers)}"
+            )
+        self.stdout.write("")
+
+    def serve(self, addr: str, port: int) -> None:
+        """Run every process the demo needs until Ctrl-C: the background worker (the
+        deadline watch) in a child process, and the web server here."""
+        # The same interpreter and settings: the child inherits DJANGO_SETTINGS_MODULE and
+        # the working directory, so it uses the same database. In a session of its own,
+        # Ctrl-C reaches only this process, which then stops the worker with one SIGTERM:
+        # a second signal would make the worker abandon the task under way.
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "gridgov.cli", "worker"], start_new_session=True
+        )
+        self.stdout.write(
+            f"Started the background worker (pid {worker.pid}): it marks overdue cases every "
+            "minute."
+        )
+        # Python's default for these ends the process at once, skipping the clean-up
+        # below and leaving the worker running.
+        stop_signals = [signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
+        previous = {signum: signal.signal(signum, _exit_on_signal) for signum in stop_signals}
+        try:
+            self.stdout.write(f"Serving on http://{addr}:{port}/ — press Ctrl-C to stop.")
+            # The reloader would restart this whole command, migrations and all, in a child.
+            call_command("runserver", f"{addr}:{port}", use_reloader=False)
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+            _stop(worker)
+            self.stdout.write("Stopped the background worker.")
+
+
+def _exit_on_signal(signum, frame):
+    sys.exit(0)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """SIGTERM the child, which finishes the task under way; kill it if that takes long."""
+    if process.poll() is None:
+        process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _width(text: str) -> int:
+    """Terminal columns: Chinese characters take two."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))

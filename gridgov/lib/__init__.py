@@ -1,0 +1,1 @@
+"""Domain-free helpers: environment parsing, datums, geometry."""

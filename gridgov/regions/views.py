@@ -1,0 +1,152 @@
+import math
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from gridgov.accounts.scoping import get_visible_or_404
+from gridgov.lib.ratelimit import allow, client_ip
+from gridgov.regions.choices import Datum, Level
+from gridgov.regions.locate import OutsideServiceArea, locate
+from gridgov.regions.models import Region
+from gridgov.regions.queries import scope_root
+
+CHILDREN_PER_PAGE = 50
+
+
+@login_required
+@require_GET
+def region_index(request):
+    """Send the user to the top of the area they may see."""
+    top = scope_root(request.user)
+    if top is None:
+        raise Http404
+    return redirect("regions:detail", code=top.code)
+
+
+@login_required
+@require_GET
+def region_detail(request, code):
+    region = get_visible_or_404(Region.objects, request.user, code=code)
+    children = (
+        region.children.visible_to(request.user)
+        .annotate(child_count=Count("children"))
+        .only("code", "name", "level")
+        .order_by("code")
+    )
+    page = Paginator(children, CHILDREN_PER_PAGE).get_page(request.GET.get("page"))
+    visible_paths = Region.objects.visible_to(request.user)
+    ancestors = list(region.ancestors().only("code", "name", "path"))
+    visible_codes = set(
+        visible_paths.filter(pk__in=[a.pk for a in ancestors]).values_list("code", flat=True)
+    )
+    for ancestor in ancestors:
+        ancestor.visible = ancestor.code in visible_codes
+    context = {
+        "region": region,
+        "ancestors": ancestors,
+        "page": page,
+        "grid_workers": region.grid_workers.all() if region.level == Level.GRID else [],
+        "responsible_community": region.responsible_community(),
+    }
+    return render(request, "regions/region_detail.html", context)
+
+
+@login_required
+@require_GET
+def children_geojson(request, code):
+    """The region's own boundary and its visible children's, for the map."""
+    region = get_visible_or_404(Region.objects, request.user, code=code)
+    rows = [region] + list(
+        region.children.visible_to(request.user)
+        .filter(boundary__isnull=False)
+        .only("code", "name", "level", "boundary", "datum")
+        .order_by("code")
+    )
+    features = [
+        {
+            "type": "Feature",
+            "geometry": row.boundary,
+            "properties": {
+                "code": row.code,
+                "name": row.name,
+                "level": row.level,
+                "level_label": str(row.get_level_display()),
+                "datum": row.datum,
+                "role": "self" if row.pk == region.pk else "child",
+                "url": reverse("regions:detail", args=[row.code]),
+            },
+        }
+        for row in rows
+        if row.boundary
+    ]
+    return JsonResponse({"type": "FeatureCollection", "features": features})
+
+
+@require_GET
+def service_area(request):
+    """The streets' outlines: enough for a resident to find their place on the report map.
+    Public geography, so no login; the same for everyone, so cached by browsers."""
+    rows = (
+        Region.objects.filter(level=Level.STREET, boundary__isnull=False)
+        .only("code", "name", "level", "boundary")
+        .order_by("code")
+    )
+    features = [
+        {
+            "type": "Feature",
+            "geometry": row.boundary,
+            "properties": {"code": row.code, "name": row.name, "role": "child"},
+        }
+        for row in rows
+    ]
+    response = JsonResponse({"type": "FeatureCollection", "features": features})
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+@require_GET
+def locate_point(request):
+    """Which grid (or, failing that, which higher level) a point falls in. Public: the
+    resident's report page uses it; anonymous callers are rate-limited."""
+    if not request.user.is_authenticated and not allow(
+        "locate", client_ip(request), settings.GRIDGOV_PUBLIC_LOOKUPS_PER_HOUR * 10, 3600
+    ):
+        return JsonResponse({"error": _("Too many requests; try again later.")}, status=429)
+    try:
+        lng = float(request.GET.get("lng", ""))
+        lat = float(request.GET.get("lat", ""))
+    except ValueError:
+        return JsonResponse({"error": _("Give lng and lat as decimal degrees.")}, status=400)
+    datum = request.GET.get("datum") or Datum.WGS84
+    if datum not in Datum.values:
+        return JsonResponse(
+            {"error": _("datum must be one of: %s") % ", ".join(Datum.values)}, status=400
+        )
+    if not (math.isfinite(lng) and math.isfinite(lat)):
+        return JsonResponse({"error": _("Give lng and lat as decimal degrees.")}, status=400)
+    try:
+        result = locate(lng, lat, datum=datum)
+    except OutsideServiceArea as exc:
+        return JsonResponse({"inside": False, "message": str(exc)})
+    except ValueError as exc:
+        return JsonResponse({"error": str(exc)}, status=400)
+    region = result.region
+    return JsonResponse(
+        {
+            "inside": True,
+            "fallback": result.fallback,
+            "region": {
+                "code": region.code,
+                "name": region.name,
+                "level": region.level,
+                "level_label": str(region.get_level_display()),
+            },
+        }
+    )

@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from gridgov.cases import public
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", include("gridgov.api.urls")),
+    path("regions/", include("gridgov.regions.urls")),
+    path("cases/", include("gridgov.cases.urls")),
+    path("triage/", include("gridgov.triage.urls")),
+    path("open311/v2/", include("gridgov.open311.urls")),
+    path("report/", public.report, name="public_report"),
+    path("track/", public.track, name="public_track"),
+    path("track/rate/", public.rate, name="public_rate"),
+    path("", include("gridgov.web.urls")),
+]

@@ -1,0 +1,236 @@
+"""一屏知全域: the one-screen dashboard of the viewer's region subtree for a period.
+
+Every figure comes from gridgov.metrics (computed from cases and events, never typed in);
+the page runs a fixed number of queries whatever the number of cases.
+"""
+
+from datetime import datetime, time, timedelta
+from io import BytesIO
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count
+from django.db.models.functions import TruncDate
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+from openpyxl import Workbook
+
+from gridgov.accounts.scoping import get_visible_or_404
+from gridgov.cases.models import Case
+from gridgov.metrics import figures as metrics
+from gridgov.regions.choices import Level
+from gridgov.regions.models import Region
+from gridgov.regions.queries import scope_root
+from gridgov.web.charts import Series, bar_chart, line_chart
+
+PERIODS = {"7": 7, "30": 30, "90": 90, "365": 365}
+TREND_DAYS = 30
+HOT_GRIDS = 30
+
+
+def _context_region(request) -> Region:
+    code = request.GET.get("region")
+    if code:
+        return get_visible_or_404(Region.objects, request.user, code=code)
+    root = scope_root(request.user)
+    if root is None:
+        raise Http404
+    return root
+
+
+def _period(request) -> tuple[str, datetime, datetime]:
+    key = request.GET.get("days") if request.GET.get("days") in PERIODS else "30"
+    now = timezone.now()
+    start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    return key, start - timedelta(days=PERIODS[key] - 1), now
+
+
+@login_required
+@require_GET
+def dashboard(request):
+    region = _context_region(request)
+    period, start, end = _period(request)
+    now = timezone.now()
+    today_start = timezone.make_aware(datetime.combine(timezone.localdate(), time.min))
+    today = metrics.region_figures(region, today_start, end, now=now)
+    figures = metrics.region_figures(region, start, end, now=now)
+    children = metrics.rank(metrics.child_region_figures(region, start, end, now=now))
+    units = metrics.rank(
+        [
+            u
+            for u in metrics.unit_figures(start, end, region=region, now=now)
+            if u.kind == "department"
+        ]
+    )
+    trend_labels, trend = _trend(region, now)
+    top_categories = list(
+        Case.objects.filter(
+            region_path__startswith=region.path,
+            received_at__gte=start,
+            received_at__lt=end,
+            category__isnull=False,
+        )
+        .values("category__name")
+        .annotate(count=Count("pk"))
+        .order_by("-count", "category__name")[:10]
+    )
+    rates = figures.rates
+    cards = [
+        (_("Received today"), today.received, ""),
+        (_("Open"), figures.open, ""),
+        (_("Overdue"), figures.overdue, "alert" if figures.overdue else ""),
+        (_("On-time closure rate"), _percent(rates["on_time"]), ""),
+        (_("Response rate"), _percent(rates["response"]), ""),
+        (_("Resolution rate"), _percent(rates["resolution"]), ""),
+        (_("Satisfaction rate"), _percent(rates["satisfaction"]), ""),
+    ]
+    context = {
+        "region": region,
+        "period": period,
+        "periods": PERIODS,
+        "start": start,
+        "cards": cards,
+        "figures": figures,
+        "children": children,
+        "units": units,
+        "trend_chart": line_chart(trend_labels, trend),
+        "category_chart": bar_chart([(c["category__name"], c["count"]) for c in top_categories]),
+        "hot_grids_url": reverse("dashboard_hot_grids") + f"?region={region.code}&days={period}",
+        "child_level": children[0].figures.kind if children else "",
+    }
+    return render(request, "web/dashboard.html", context)
+
+
+def _percent(value):
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def _trend(region, now) -> tuple[list[str], list[Series]]:
+    """Cases received and closed per day over the last TREND_DAYS days: two grouped queries."""
+    first_day = timezone.localdate(now) - timedelta(days=TREND_DAYS - 1)
+    since = timezone.make_aware(datetime.combine(first_day, time.min))
+    cases = Case.objects.filter(region_path__startswith=region.path)
+    received = dict(
+        cases.filter(received_at__gte=since)
+        .annotate(day=TruncDate("received_at"))
+        .values_list("day")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    closed = dict(
+        cases.filter(closed_at__gte=since)
+        .annotate(day=TruncDate("closed_at"))
+        .values_list("day")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    days = [first_day + timedelta(days=i) for i in range(TREND_DAYS)]
+    return [f"{d:%m-%d}" for d in days], [
+        Series(_("Received"), [received.get(d, 0) for d in days]),
+        Series(_("Closed"), [closed.get(d, 0) for d in days]),
+    ]
+
+
+@login_required
+@require_GET
+def hot_grids(request):
+    """The grids with the most cases received in the period, for the dashboard's map."""
+    region = _context_region(request)
+    _period_key, start, end = _period(request)
+    counts = list(
+        Case.objects.filter(
+            region_path__startswith=region.path,
+            received_at__gte=start,
+            received_at__lt=end,
+            region__level=Level.GRID,
+        )
+        .values("region")
+        .annotate(count=Count("pk"))
+        .order_by("-count")[:HOT_GRIDS]
+    )
+    by_id = {row["region"]: row["count"] for row in counts}
+    grids = Region.objects.filter(pk__in=by_id).only("pk", "code", "name", "boundary")
+    features = [
+        {
+            "type": "Feature",
+            "geometry": grid.boundary,
+            "properties": {
+                "code": grid.code,
+                "name": grid.name,
+                "count": by_id[grid.pk],
+                "url": reverse("regions:detail", args=[grid.code]),
+            },
+        }
+        for grid in grids
+        if grid.boundary
+    ]
+    return JsonResponse({"type": "FeatureCollection", "features": features})
+
+
+@login_required
+@require_GET
+def ranking_export(request):
+    region = _context_region(request)
+    period, start, end = _period(request)
+    now = timezone.now()
+    workbook = Workbook()
+    sheets = [
+        (_("Areas"), metrics.rank(metrics.child_region_figures(region, start, end, now=now))),
+        (
+            _("Departments"),
+            metrics.rank(
+                [
+                    u
+                    for u in metrics.unit_figures(start, end, region=region, now=now)
+                    if u.kind == "department"
+                ]
+            ),
+        ),
+    ]
+    workbook.remove(workbook.active)
+    headers = [
+        _("Position"),
+        _("Name"),
+        _("Code"),
+        _("Score"),
+        _("Received"),
+        _("Open"),
+        _("Overdue"),
+        _("Response rate"),
+        _("Resolution rate"),
+        _("Satisfaction rate"),
+        _("On-time closure rate"),
+    ]
+    for title, ranked in sheets:
+        sheet = workbook.create_sheet(title=title[:31])
+        sheet.append(headers)
+        for row in ranked:
+            f = row.figures
+            sheet.append(
+                [
+                    row.position,
+                    f.name,
+                    f.code,
+                    None if row.score is None else round(row.score, 4),
+                    f.received,
+                    f.open,
+                    f.overdue,
+                    *(
+                        None if f.rate(k) is None else round(f.rate(k), 4)
+                        for k in ("response", "resolution", "satisfaction", "on_time")
+                    ),
+                ]
+            )
+    buffer = BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="gridgov-ranking-{region.code}-{period}d.xlsx"'
+    )
+    return response

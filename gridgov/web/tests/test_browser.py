@@ -1,0 +1,153 @@
+"""One case through the whole loop in a real browser (headless Chromium via Playwright):
+operator → department → grid worker → resident, then the dashboard and the grid map.
+
+Screenshots go to ./test-artifacts/. Needs Debian's chromium (.ci/run installs it); skipped
+with a clear reason where it is missing.
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.contrib.staticfiles.testing import StaticLiveServerTestCase
+
+from gridgov.accounts.tests.base import PASSWORD, build_cast
+from gridgov.cases.models import Case
+from gridgov.cases.tests.base import build_case_cast
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ARTIFACTS = Path(os.environ.get("GRIDGOV_TEST_ARTIFACTS", "test-artifacts"))
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(CHROMIUM is None, reason="needs Debian chromium"),
+]
+
+
+class BrowserLoopTests(StaticLiveServerTestCase):
+    @classmethod
+    def setUpClass(cls):
+        # Playwright's sync API runs an event loop in this thread; Django's ORM, called by
+        # the test itself, would otherwise refuse to run beside it.
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+        super().setUpClass()
+        from playwright.sync_api import sync_playwright
+
+        cls.playwright = sync_playwright().start()
+        cls.browser = cls.playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.browser.close()
+        cls.playwright.stop()
+        super().tearDownClass()
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+    def setUp(self):
+        build_cast(self)
+        build_case_cast(self)
+        self.console_errors = []
+
+    def page_as(self, username):
+        context = self.browser.new_context(viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        page.on(
+            "console",
+            lambda message: (
+                self.console_errors.append(f"{username}: {message.text}")
+                if message.type == "error"
+                else None
+            ),
+        )
+        page.on("pageerror", lambda error: self.console_errors.append(f"{username}: {error}"))
+        if username:
+            page.goto(f"{self.live_server_url}/login/")
+            page.fill("input[name=username]", username)
+            page.fill("input[name=password]", PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_load_state()
+        return page
+
+    def act(self, page, action, fill=None, select=None):
+        page.click(f"details[data-action='{action}'] summary")
+        form = page.locator(f"details[data-action='{action}'] form")
+        for name, value in (fill or {}).items():
+            form.locator(f"[name={name}]").fill(value)
+        for name, value in (select or {}).items():
+            form.locator(f"[name={name}]").select_option(value)
+        form.locator("button[type=submit]").click()
+        page.wait_for_load_state()
+
+    def shot(self, page, name):
+        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+    def test_one_case_through_the_whole_loop(self):
+        operator = self.page_as("dispatcher")
+        operator.goto(f"{self.live_server_url}/cases/new/")
+        operator.fill("[name=title]", "小区门口垃圾堆积")
+        operator.fill("[name=description]", "垃圾两天没人清运，气味很大。")
+        operator.fill("[name=address]", "滨江社区南门")
+        operator.fill("[name=lng]", "120.105")
+        operator.fill("[name=lat]", "30.205")
+        operator.select_option("[name=datum]", "gcj02")
+        operator.fill("[name=reporter_name]", "张三")
+        operator.fill("[name=reporter_phone]", "13812341234")
+        self.shot(operator, "01-intake")
+        operator.click("main form button[type=submit]")
+        operator.wait_for_load_state()
+        case = Case.objects.get()
+        self.assertIn(case.number, operator.content())
+        self.act(operator, "register", select={"category": self.litter.code})
+        self.act(operator, "dispatch")
+        self.shot(operator, "02-dispatched")
+        case.refresh_from_db()
+        self.assertEqual(case.status, "dispatched")
+
+        department = self.page_as("dept")
+        department.goto(f"{self.live_server_url}/cases/?list=to_accept")
+        department.click(f"text={case.number}")
+        department.wait_for_load_state()
+        self.act(department, "accept")
+        self.act(department, "handle")
+        self.act(department, "reply", fill={"result": "已安排清运，现场已清理干净。"})
+        self.shot(department, "03-replied")
+
+        worker = self.page_as("gridworker")
+        worker.goto(f"{self.live_server_url}/cases/?list=to_verify")
+        worker.click(f"text={case.number}")
+        worker.wait_for_load_state()
+        self.act(worker, "verify", fill={"note": "现场核查通过"})
+        operator.goto(f"{self.live_server_url}/cases/{case.number}/")
+        self.act(operator, "close")
+        case.refresh_from_db()
+        self.assertEqual(case.status, "closed")
+
+        resident = self.page_as(None)
+        resident.goto(f"{self.live_server_url}/track/?number={case.number}&tail=1234")
+        resident.select_option("[name=solved]", "true")
+        resident.select_option("[name=satisfaction]", "satisfied")
+        self.shot(resident, "04-resident-rates")
+        resident.click("form[action$='/track/rate/'] button[type=submit]")
+        resident.wait_for_load_state()
+        case.refresh_from_db()
+        self.assertEqual((case.status, case.satisfaction), ("rated", "satisfied"))
+
+        leader = self.page_as("leader")
+        leader.goto(f"{self.live_server_url}/dashboard/")
+        leader.wait_for_selector("#hot-map path.leaflet-interactive")
+        self.shot(leader, "05-dashboard")
+        leader.goto(f"{self.live_server_url}/map/")
+        leader.wait_for_selector("#grid-map path.leaflet-interactive, #grid-map canvas")
+        self.shot(leader, "06-grid-map")
+        self.assertEqual(self.console_errors, [])

@@ -1,0 +1,62 @@
+from io import BytesIO
+
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from gridgov.cases.tests.base import CaseTestCase
+
+
+class DashboardTests(CaseTestCase):
+    def test_dispatchers_and_leaders_land_on_the_dashboard(self):
+        self.login(self.leader)
+        self.assertRedirects(self.client.get(reverse("home")), reverse("dashboard"))
+
+    def test_the_dashboard_shows_the_figures_of_the_viewers_area(self):
+        self.closed()
+        self.dispatched()
+        self.login(self.street_staff)
+        response = self.client.get(reverse("dashboard"))
+        self.assertEqual(response.context["region"], self.street)
+        self.assertEqual(response.context["figures"].received, 2)
+        self.assertEqual(response.context["figures"].open, 1)
+        names = [row.figures.name for row in response.context["children"]]
+        self.assertEqual(names[0], "滨江社区")
+        units = [r.figures.name for r in response.context["units"]]
+        self.assertIn("江北区城市管理和综合执法局", units)
+        self.assertContains(response, "<svg")
+
+    def test_its_query_count_does_not_grow_with_the_cases(self):
+        self.login(self.leader)
+        self.closed()
+        with self.assertNumQueries(12) as first:
+            self.client.get(reverse("dashboard"))
+        for _ in range(4):
+            self.closed()
+            self.dispatched()
+        with self.assertNumQueries(len(first.captured_queries)):
+            self.client.get(reverse("dashboard"), {"days": "90"})
+
+    def test_a_region_outside_the_scope_is_not_found(self):
+        self.login(self.street_staff)
+        response = self.client.get(reverse("dashboard"), {"region": self.other_district.code})
+        self.assertEqual(response.status_code, 404)
+
+    def test_residents_have_no_dashboard(self):
+        self.login(self.resident)
+        self.assertEqual(self.client.get(reverse("dashboard")).status_code, 404)
+
+    def test_hot_grids_name_the_busiest_grids(self):
+        self.closed()
+        self.login(self.leader)
+        body = self.client.get(reverse("dashboard_hot_grids")).json()
+        self.assertEqual(body["features"][0]["properties"]["code"], self.grid.code)
+        self.assertEqual(body["features"][0]["properties"]["count"], 1)
+
+    def test_the_ranking_exports_to_excel(self):
+        self.closed()
+        self.login(self.leader)
+        response = self.client.get(reverse("dashboard_ranking_export"))
+        workbook = load_workbook(BytesIO(response.content))
+        self.assertEqual(len(workbook.sheetnames), 2)
+        rows = list(workbook.worksheets[0].iter_rows(values_only=True))
+        self.assertEqual(rows[1][1], "望江街道")
