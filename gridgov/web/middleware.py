@@ -1,6 +1,10 @@
 from django.conf import settings
 from django.utils import translation
 
+# Programs calling the API or Open311 have no menu to pick a language from; they say
+# which one they want in the standard Accept-Language header.
+MACHINE_PATH_PREFIXES = ("/api/", "/open311/")
+
 
 class SiteLanguageMiddleware:
     """Chinese unless the user chose otherwise.
@@ -8,6 +12,7 @@ class SiteLanguageMiddleware:
     Django's LocaleMiddleware follows the browser's Accept-Language, which on most
     government PCs and test browsers says English; the site's language should be the
     deployment's LANGUAGE_CODE until a user picks another from the menu (a cookie).
+    Machine interfaces are the exception: there Accept-Language is the only way to ask.
     """
 
     def __init__(self, get_response):
@@ -15,10 +20,18 @@ class SiteLanguageMiddleware:
         self.offered = {code for code, _name in settings.LANGUAGES}
 
     def __call__(self, request):
-        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-        language = chosen if chosen in self.offered else settings.LANGUAGE_CODE
-        translation.activate(language)
+        translation.activate(self.language_for(request))
         request.LANGUAGE_CODE = translation.get_language()
         response = self.get_response(request)
-        response.headers.setdefault("Content-Language", language)
+        response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
         return response
+
+    def language_for(self, request):
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if chosen in self.offered:
+            return chosen
+        if request.path.startswith(MACHINE_PATH_PREFIXES) and request.headers.get(
+            "Accept-Language"
+        ):
+            return translation.get_language_from_request(request)
+        return settings.LANGUAGE_CODE

@@ -120,7 +120,7 @@ class ConcurrencyTests(TransactionTestCase):
         refusal = next(value for kind, value in results if kind == "error")
         self.assertIsInstance(refusal, services.ActionRefused)
         # The loser waited for the winner's commit and then saw the case already dispatched.
-        self.assertIn("Dispatched", refusal.message)
+        self.assertIn("已派遣", refusal.message)
         case.refresh_from_db()
         self.assertEqual((case.status, case.version), ("dispatched", 3))
         self.assertEqual(CaseEvent.objects.filter(case=case, action="dispatch").count(), 1)

@@ -162,7 +162,14 @@ class BadInputTests(Open311TestCase):
         self.assert_refused(self.valid(lat=None, long=None), mentions=["lat", "address_string"])
 
     def test_lat_without_long_is_400(self):
-        self.assert_refused(self.valid(long=None), mentions=["lat and long"])
+        self.assert_refused(self.valid(long=None), mentions=["lat 和 long"])
+
+    def test_a_client_asking_for_english_gets_english_errors(self):
+        self.assert_refused(
+            self.valid(long=None),
+            mentions=["lat and long"],
+            headers={"Accept-Language": "en-US,en;q=0.9"},
+        )
 
     def test_a_coordinate_that_is_not_a_number_is_400(self):
         self.assert_refused(self.valid(lat="north"), mentions=["lat"])

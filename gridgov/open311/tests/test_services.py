@@ -239,7 +239,7 @@ class FrameTests(Open311TestCase):
         self.assert_error(self.client.get(ROOT + "services.csv"), 404, fmt="xml")
 
     def test_tokens_are_never_issued_so_none_is_found(self):
-        self.assert_error(self.get("tokens/12345.json"), 404, mentions=["12345", "realtime"])
+        self.assert_error(self.get("tokens/12345.json"), 404, mentions=["12345", "实时"])
         self.assert_error(self.get("tokens/12345.xml"), 404, fmt="xml", mentions=["12345"])
 
     def test_answers_may_be_read_by_browser_apps_on_other_sites(self):

@@ -35,7 +35,7 @@ class DuplicateCandidateTests(CaseTestCase):
         top = found[0]
         self.assertGreater(top.similarity, 0.21)
         self.assertLess(top.distance_m, 50)
-        self.assertIn("m away", top.explanation)
+        self.assertIn(f"相距 {round(top.distance_m)} 米", top.explanation)
         self.assertTrue(top.phrases)
 
     def test_the_same_text_far_away_or_long_ago_is_not_a_candidate(self):

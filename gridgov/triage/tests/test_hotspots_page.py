@@ -112,10 +112,10 @@ class ProactiveTaskTests(CaseTestCase):
     def test_bad_input_creates_nothing_and_says_why(self):
         cases = Case.objects.count()
         for data, message in [
-            ({"region": self.community.code, "category": "NOPE"}, "leaf category"),
-            ({"region": self.other_community.code, "category": "E0103"}, "no such area"),
-            ({"region": "", "category": "E0103"}, "no such area"),
-            ({"region": self.neighbour_community.code, "category": "E0103"}, "no topic"),
+            ({"region": self.community.code, "category": "NOPE"}, "末级类别"),
+            ({"region": self.other_community.code, "category": "E0103"}, "没有该区域"),
+            ({"region": "", "category": "E0103"}, "没有该区域"),
+            ({"region": self.neighbour_community.code, "category": "E0103"}, "无法形成题目"),
         ]:
             with self.subTest(data=data):
                 response = self.post(self.dispatcher, data)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.staticfiles.testing import StaticLiveServerTestCase
+from django.db import connections
 
 from gridgov.accounts.tests.base import PASSWORD, build_cast
 from gridgov.cases.models import Case
@@ -35,6 +36,10 @@ pytestmark = [
 
 
 class BrowserLoopTests(StaticLiveServerTestCase):
+    # Earlier transactional tests empty the database when they end; this restores what the
+    # migrations put there (the category catalogue, the working-day calendar).
+    serialized_rollback = True
+
     @classmethod
     def setUpClass(cls):
         # Playwright's sync API runs an event loop in this thread; Django's ORM, called by
@@ -43,7 +48,17 @@ class BrowserLoopTests(StaticLiveServerTestCase):
         super().setUpClass()
         from playwright.sync_api import sync_playwright
 
+        serialized = {
+            alias: connections[alias]._test_serialized_contents
+            for alias in connections
+            if hasattr(connections[alias], "_test_serialized_contents")
+        }
         cls.playwright = sync_playwright().start()
+        # With Playwright's event loop running in this thread, Django hands the test
+        # per-context connections that lack the snapshot the test runner took; without
+        # it the database is not restored after the test.
+        for alias, contents in serialized.items():
+            connections[alias]._test_serialized_contents = contents
         cls.browser = cls.playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
 
@@ -58,9 +73,17 @@ class BrowserLoopTests(StaticLiveServerTestCase):
         build_cast(self)
         build_case_cast(self)
         self.console_errors = []
+        self.contexts = []
+
+    def tearDown(self):
+        # Pages left open keep asking the live server for data while the database is
+        # emptied after the test, and would write rows the next test does not expect.
+        for context in self.contexts:
+            context.close()
 
     def page_as(self, username):
         context = self.browser.new_context(viewport={"width": 1280, "height": 900})
+        self.contexts.append(context)
         page = context.new_page()
         page.on(
             "console",
