@@ -115,6 +115,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "gridgov.web.middleware.SiteLanguageMiddleware",
+    "gridgov.web.middleware.RefuseNulMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -268,6 +269,14 @@ GRIDGOV_MAX_PHOTOS = 9
 GRIDGOV_PUBLIC_REPORTS_PER_HOUR = env_int("PUBLIC_REPORTS_PER_HOUR", 10)
 GRIDGOV_PUBLIC_LOOKUPS_PER_HOUR = env_int("PUBLIC_LOOKUPS_PER_HOUR", 30)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 2**20
+
+# --- Open311 GeoReport v2 (gridgov/open311/conf.py has the defaults) ----------------------
+GRIDGOV_OPEN311_JURISDICTION = env_str("GRIDGOV_OPEN311_JURISDICTION", "gridgov")
+GRIDGOV_OPEN311_MAX_REQUESTS = env_int("GRIDGOV_OPEN311_MAX_REQUESTS", 1000)
+GRIDGOV_OPEN311_WINDOW_DAYS = env_int("GRIDGOV_OPEN311_WINDOW_DAYS", 90)
+for _name in ("GRIDGOV_OPEN311_CONTACT", "GRIDGOV_OPEN311_KEY_SERVICE"):
+    if env_str(_name):
+        globals()[_name] = env_str(_name)
 
 # --- the open API (gridgov/api) ---------------------------------------------------------
 # A body over this is refused with 413 before anything reads it (photos come multipart).

@@ -39,7 +39,6 @@ from gridgov.cases import services
 from gridgov.cases.choices import TRANSITIONS, Action
 from gridgov.cases.forms import ACTION_FORMS, IntakeForm
 from gridgov.cases.models import Case
-from gridgov.cases.views import INTAKE_ROLES
 
 PARSERS = [JsonBodyParser, MultiPartParser, FormParser]
 
@@ -47,7 +46,9 @@ PARSERS = [JsonBodyParser, MultiPartParser, FormParser]
 def may_choose_channel(user) -> bool:
     """Staff who take cases in (hotline, grid patrol) say which channel a case came by;
     for everyone else an API case came by the API."""
-    return bool(user and user.is_authenticated and (user.is_superuser or user.role in INTAKE_ROLES))
+    return bool(
+        user and user.is_authenticated and (user.is_superuser or user.role in services.INTAKE_ROLES)
+    )
 
 
 def case_detail(request, case: Case) -> dict:

@@ -117,7 +117,8 @@ class DeadlinePolicy(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.category or _('all categories')} · {self.get_urgency_display()}"
+        applies_to = self.category or _("all categories")
+        return f"{applies_to} · {self.get_urgency_display()}"
 
 
 class DispatchRule(models.Model):

@@ -85,6 +85,8 @@ class NotAllowed(CaseError, PermissionDenied):
 
 
 DISPATCHERS = {Role.DISPATCHER, Role.ADMINISTRATOR}
+# Who may take a case in for someone else and say by which channel it came.
+INTAKE_ROLES = {Role.DISPATCHER, Role.ADMINISTRATOR, Role.GRID_WORKER}
 SUPERVISORS = {Role.LEADER, Role.DISPATCHER, Role.STREET_STAFF, Role.ADMINISTRATOR}
 OFFICES = {Role.STREET_STAFF, Role.COMMUNITY_STAFF}
 
@@ -559,6 +561,7 @@ def _dispatch(case, actor, cleaned, at):
             assignment,
             Action.DISPATCH,
             _("New case dispatched to you: %(title)s") % {"title": case.title},
+            at,
         )
     return Outcome(
         note=cleaned.get("note", ""),
@@ -802,6 +805,7 @@ def _supervise(case, actor, cleaned, at):
             Action.SUPERVISE,
             _("Case %(number)s is being pressed: %(note)s")
             % {"number": case.number, "note": cleaned["reason"]},
+            at,
         )
     return Outcome(note=cleaned["reason"])
 
@@ -841,6 +845,7 @@ def _summon(case, actor, cleaned, at):
             Action.SUMMON,
             _("Summoned (吹哨) to case %(number)s: report in by %(due)s")
             % {"number": case.number, "due": timezone.localtime(due).strftime("%H:%M")},
+            at,
         )
     return Outcome(
         note=cleaned.get("note", ""),
@@ -888,13 +893,15 @@ def _rate_response(case, actor, cleaned, at):
     )
 
 
-def _notify(case, assignment, action, message) -> None:
+def _notify(case, assignment, action, message, at) -> None:
+    # Stamped with the action's time, which a back-dated import or the demo sets.
     Notification.objects.create(
         case=case,
         department=assignment.department,
         office=assignment.office,
         action=action,
         message=message[:300],
+        created_at=at,
     )
 
 

@@ -26,7 +26,6 @@ from gridgov.regions.models import Region
 from gridgov.regions.queries import scope_root
 
 CASES_PER_PAGE = 25
-INTAKE_ROLES = {Role.DISPATCHER, Role.ADMINISTRATOR, Role.GRID_WORKER}
 
 
 class WorklistFilterForm(forms.Form):
@@ -92,7 +91,7 @@ def worklist(request):
             "filters": filters,
             "page": page,
             "query": query.urlencode(),
-            "can_intake": request.user.role in INTAKE_ROLES,
+            "can_intake": request.user.role in services.INTAKE_ROLES,
         },
     )
 
@@ -118,7 +117,7 @@ def _xlsx(workbook_bytes: bytes, name: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def intake(request):
-    if request.user.role not in INTAKE_ROLES and not request.user.is_superuser:
+    if request.user.role not in services.INTAKE_ROLES and not request.user.is_superuser:
         raise PermissionDenied
     initial = {"channel": "grid_patrol" if request.user.role == Role.GRID_WORKER else "hotline"}
     if request.method == "POST":

@@ -1,6 +1,11 @@
 from django.contrib import admin
 
-from gridgov.triage.models import TriageCategorySetting, TriageModel, TriageSuggestion
+from gridgov.triage.models import (
+    ProactiveTask,
+    TriageCategorySetting,
+    TriageModel,
+    TriageSuggestion,
+)
 
 
 @admin.register(TriageModel)
@@ -28,3 +33,25 @@ class TriageSuggestionAdmin(admin.ModelAdmin):
     list_filter = ["decision", "model"]
     raw_id_fields = ["case", "category", "model"]
     search_fields = ["case__number", "label"]
+
+
+@admin.register(ProactiveTask)
+class ProactiveTaskAdmin(admin.ModelAdmin):
+    list_display = ["month", "category", "region", "case", "case_count", "created_by"]
+    list_filter = ["month"]
+    search_fields = ["case__number", "category__name", "region__name"]
+    # Made from the hot-spots page with its counts; the case is where the work happens.
+    readonly_fields = [
+        "case",
+        "category",
+        "region",
+        "month",
+        "case_count",
+        "previous_count",
+        "grid_count",
+        "created_by",
+        "created_at",
+    ]
+
+    def has_add_permission(self, request):
+        return False

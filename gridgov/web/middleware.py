@@ -1,5 +1,7 @@
 from django.conf import settings
+from django.http import HttpResponseBadRequest
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 # Programs calling the API or Open311 have no menu to pick a language from; they say
 # which one they want in the standard Accept-Language header.
@@ -35,3 +37,26 @@ class SiteLanguageMiddleware:
         ):
             return translation.get_language_from_request(request)
         return settings.LANGUAGE_CODE
+
+
+class RefuseNulMiddleware:
+    """A NUL character in the path or the query string is refused with 400.
+
+    No page or filter means one, and PostgreSQL cannot compare text holding it: a look-up
+    would fail with a server error instead of a plain "bad request". Submitted form fields
+    are already refused by Django's form fields.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path or any(
+            "\x00" in key or any("\x00" in value for value in values)
+            for key, values in request.GET.lists()
+        ):
+            return HttpResponseBadRequest(
+                _("The address holds a NUL character (%00), which no page accepts."),
+                content_type="text/plain; charset=utf-8",
+            )
+        return self.get_response(request)

@@ -51,6 +51,16 @@ class HappyPathTests(CaseTestCase):
         self.assertFalse(event.data["override"])
         self.assertTrue(Notification.objects.filter(case=case, department=self.department))
 
+    def test_a_back_dated_dispatch_notifies_at_its_own_time(self):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        when = timezone.now() - timedelta(days=3)
+        case = self.dispatched(at=when)
+        notification = Notification.objects.get(case=case, action="dispatch")
+        self.assertEqual(notification.created_at, when)
+
     def test_a_dispatcher_override_is_recorded_as_such(self):
         case = self.registered()
         case = self.act(self.dispatcher, case, "dispatch", departments=[self.water.code])

@@ -4,6 +4,7 @@ its attribute answers in the same transaction; anything refused leaves nothing b
 from unittest import mock
 
 from django.test import override_settings
+from django.urls import reverse
 
 from gridgov.cases.models import Attachment, Case, Reporter
 from gridgov.open311.models import RequestAttributes
@@ -233,6 +234,16 @@ class AttributeTests(Open311TestCase):
         extra = RequestAttributes.objects.get()
         self.assertEqual(extra.case, Case.objects.get())
         self.assertEqual(extra.values, {"supply_affected": "yes", "households": 40})
+
+    def test_the_case_page_shows_the_answers_with_their_questions(self):
+        data = self.burst(**{"attribute[supply_affected]": "yes", "attribute[households]": "40"})
+        self.post(data=data)
+        self.client.force_login(self.dispatcher)
+        page = self.client.get(reverse("cases:detail", args=[Case.objects.get().number]))
+        self.assertContains(
+            page, "<dt>是否影响供水</dt><dd>是，已停水或水压明显下降</dd>", html=True
+        )
+        self.assertContains(page, "<dd>40</dd>", html=True)
 
     def test_a_required_attribute_missing_is_400_and_nothing_is_created(self):
         before = self.snapshot()

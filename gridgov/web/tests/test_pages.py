@@ -101,3 +101,23 @@ class GridMapTests(CastTestCase):
         self.assertContains(self.client.get(reverse("grid_map")), "grid-map")
         self.login(self.resident)
         self.assertEqual(self.client.get(reverse("grid_map")).status_code, 404)
+
+
+class NulCharacterTests(CastTestCase):
+    def test_a_nul_in_the_address_is_a_bad_request_not_a_server_error(self):
+        self.login(self.dispatcher)
+        for url in [
+            "/cases/20260101-000001%00/",
+            "/regions/99%00/",
+            "/cases/?category=E01%00",
+            "/dashboard/?region%00=1",
+        ]:
+            with self.subTest(url=url):
+                response = self.client.get(url)
+                self.assertEqual(response.status_code, 400)
+                self.assertContains(response, "%00", status_code=400)
+
+    def test_the_api_answers_it_in_json(self):
+        response = self.client.get("/api/v1/cases/20260101-000001%00")
+        self.assertEqual(response.status_code, 400)
+        self.assertEqual(response["Content-Type"], "application/json")

@@ -6,8 +6,11 @@ import unicodedata
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from gridgov.cases.choices import Status
+from gridgov.cases.models import Case
 from gridgov.demo.cases import build_demo_cases
 from gridgov.demo.city import DEMO_PASSWORD, DemoCity, build_demo_city
+from gridgov.triage import classifier, training
 
 
 class Command(BaseCommand):
@@ -25,7 +28,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--cases",
             type=int,
-            default=5000,
+            default=2000,
             help="demo cases to generate over the last 90 days, the first time (0: none)",
         )
 
@@ -33,8 +36,8 @@ class Command(BaseCommand):
         self.stdout.write("Migrating the database…")
         call_command("migrate", interactive=False, verbosity=0)
         demo = self.prepare_city()
-        if cases > 0:
-            self.prepare_cases(cases)
+        if cases > 0 and self.prepare_cases(cases):
+            self.prepare_triage()
         self.print_accounts(demo)
         if not no_serve:
             self.serve(addr, port)
@@ -50,12 +53,13 @@ class Command(BaseCommand):
             )
         return demo
 
-    def prepare_cases(self, count: int) -> None:
+    def prepare_cases(self, count: int) -> bool:
+        """Generate the demo cases unless they are there; True when this run made them."""
         self.stdout.write(f"Generating {count:,} demo cases through the case services…")
         result = build_demo_cases(count=count, stdout=self.stdout)
         if not result.created:
             self.stdout.write(f"They are already there ({result.cases:,}): using them as is.")
-            return
+            return False
         self.stdout.write(f"Generated in {result.seconds:.0f} s.")
         if result.failures:
             self.stderr.write(
@@ -70,6 +74,23 @@ class Command(BaseCommand):
                 f"{len(result.accounts_created)} more accounts act on them, named after their "
                 f"unit ({', '.join(filter(None, examples))}, …), same password."
             )
+        return True
+
+    def prepare_triage(self) -> None:
+        """Learn from the demo's closed cases, so that the cases still waiting to be
+        registered show a suggested category and unit, as they would after a real year."""
+        self.stdout.write("Training the triage model on the demo's closed cases…")
+        try:
+            model = training.train_cases(cv_folds=0)
+        except training.TrainingError as exc:
+            self.stdout.write(f"Skipped: {exc}")
+            return
+        waiting = Case.objects.filter(status=Status.RECEIVED).values_list("pk", flat=True)
+        suggested = sum(classifier.triage_case(pk) is not None for pk in waiting)
+        self.stdout.write(
+            f"Model {model.version}: {model.metrics['examples']:,} examples; "
+            f"{suggested} waiting cases have a suggestion."
+        )
 
     def print_accounts(self, demo: DemoCity) -> None:
         rows = [(account.username, account.role, account.acts_for) for account in demo.accounts]
