@@ -1,4 +1,4 @@
-"""Demo cases for 江州市: about 2,000 cases over the last 90 days, in every state.
+"""Demo cases for 江州市: about 5,000 cases over the last 90 days, in every state.
 
 Every case goes through the real services — `intake_case` and `perform` with back-dated
 `at=` timestamps — so the demo's events, deadlines, assignments and counters are exactly
@@ -166,7 +166,7 @@ def demo_cases_exist() -> bool:
 
 
 def build_demo_cases(
-    count: int = 2000, days: int = 90, seed: int = SEED, now=None, stdout=None
+    count: int = 5000, days: int = 90, seed: int = SEED, now=None, stdout=None
 ) -> DemoCases:
     """Build `count` demo cases received over the last `days` days before `now`.
 

@@ -28,7 +28,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--cases",
             type=int,
-            default=2000,
+            default=5000,
             help="demo cases to generate over the last 90 days, the first time (0: none)",
         )
 
@@ -55,7 +55,10 @@ class Command(BaseCommand):
 
     def prepare_cases(self, count: int) -> bool:
         """Generate the demo cases unless they are there; True when this run made them."""
-        self.stdout.write(f"Generating {count:,} demo cases through the case services…")
+        self.stdout.write(
+            f"Generating {count:,} demo cases through the case services, once: about "
+            f"{max(1, round(count * 0.05 / 60))} min (--cases N for fewer next time)…"
+        )
         result = build_demo_cases(count=count, stdout=self.stdout)
         if not result.created:
             self.stdout.write(f"They are already there ({result.cases:,}): using them as is.")
