@@ -156,6 +156,8 @@ class ApiToken(models.Model):
     @classmethod
     def issue(cls, user, name: str) -> tuple["ApiToken", str]:
         """Create a token; returns it with the raw key, which is never stored."""
-        raw = cls.PREFIX + secrets.token_urlsafe(32)
+        # Hex, not URL-safe base64: a "-" or "_" breaks double-click selection, and a hint
+        # starting with "-" would read as an option in `gridgov token revoke USER HINT`.
+        raw = cls.PREFIX + secrets.token_hex(24)
         token = cls.objects.create(user=user, name=name, key_hash=cls.hash(raw), hint=raw[-4:])
         return token, raw

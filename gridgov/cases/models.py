@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from gridgov.accounts.scoping import ScopedQuerySet, scope_q
 from gridgov.cases.choices import (
     FINAL_STATUSES,
+    OPEN_STATUSES,
     Action,
     AssignmentRole,
     AssignmentState,
@@ -350,6 +351,19 @@ class Case(models.Model):
             # The deadline watch: open cases whose step deadline has passed.
             models.Index(fields=["status", "reply_due_at"], name="case_status_reply_due"),
             models.Index(fields=["received_at"], name="case_received"),
+            # Metrics: the cases due on the partial first or last day of a period (whole
+            # days come from the daily rollups, see gridgov/metrics/ROLLUPS.md).
+            models.Index(fields=["due_at"], name="case_due"),
+            # `gridgov rollups rebuild/check`: the cases closed on the days of a chunk.
+            models.Index(fields=["closed_at"], name="case_closed"),
+            # Metrics read open cases from here (the rollups hold closed ones; overdue
+            # depends on the clock): the size of the backlog, not of the history.
+            models.Index(
+                fields=["region_path", "received_at"],
+                name="case_open_scope",
+                opclasses=["varchar_pattern_ops", "timestamptz_ops"],
+                condition=Q(status__in=sorted(s.value for s in OPEN_STATUSES)),
+            ),
         ]
 
     def __str__(self):

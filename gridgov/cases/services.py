@@ -49,6 +49,7 @@ from gridgov.cases.models import (
     PersonalDataAccess,
     Reporter,
 )
+from gridgov.metrics import rollups
 from gridgov.regions.choices import Level
 from gridgov.regions.gazetteer import match_address
 from gridgov.regions.locate import OutsideServiceArea, locate
@@ -356,6 +357,7 @@ def _apply(case, actor, action, data, files, at) -> Case:
     if not form.is_valid():
         raise InvalidInput(_("Some fields need correcting."), form.errors.get_json_data())
     from_status = case.status
+    rollup_change = rollups.begin(case)
     outcome = HANDLERS[action](case, actor, form.cleaned_data, at) or Outcome()
     case.status = outcome.status or transition.target or case.status
     case.version = F("version") + 1
@@ -375,6 +377,7 @@ def _apply(case, actor, action, data, files, at) -> Case:
         actor_role="reporter" if actor is None else None,
     )
     _attach(case, event, form.cleaned_data.get("photos") or [], actor, at)
+    rollup_change.commit()
     for follow_up in outcome.follow_ups:
         follow_up(case, event)
     return case

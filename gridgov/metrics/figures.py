@@ -1,8 +1,11 @@
 """The figures every unit and region is ranked by, computed from the cases, never typed in.
 
-Every figure is read from the Case rows, whose timestamps, counters and ratings are written
-by `gridgov.cases.services.perform` in the same transaction as the matching CaseEvent; the
-case row is the indexed summary of its event log. A period is half-open, [start, end).
+Every figure is defined over the Case rows, whose timestamps, counters and ratings are
+written by `gridgov.cases.services.perform` in the same transaction as the matching
+CaseEvent; the case row is the indexed summary of its event log. They are read from the
+daily rollups (gridgov.metrics.rollups, kept current in that same transaction) for whole
+days, and from the cases only for a period's partial first and last days and for what
+depends on `now` among the open cases; see ROLLUPS.md. A period is half-open, [start, end).
 
 The cohort of a period is the cases *received* in it (received_at in [start, end)); every
 figure below is over that cohort except the on-time closure rate, whose cohort is the cases
@@ -73,23 +76,38 @@ then one grouped query over the cases), whatever the number of cases, units or c
 """
 
 from dataclasses import asdict, dataclass, fields
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q
-from django.db.models.functions import Substr
+from django.core.exceptions import EmptyResultSet, ImproperlyConfigured
+from django.db import connection
+from django.db.models import Count, F, FloatField, IntegerField, Q, Sum, Value
+from django.db.models.functions import Cast, Coalesce, Substr, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.accounts.models import Department
 from gridgov.cases.choices import (
+    FINAL_STATUSES,
     OPEN_STATUSES,
     AssignmentRole,
     AssignmentState,
-    Satisfaction,
     Status,
 )
 from gridgov.cases.models import Assignment, Case
+from gridgov.metrics.models import AreaDailyRollup, DailyRollup, UnitDailyRollup
+from gridgov.metrics.rollups import (
+    AREA_LEVEL,
+    COHORT,
+    UNIT_LEVEL,
+    cohort_conditions,
+    covers,
+    handling_sum,
+    local_day,
+    midnight,
+    role_masks,
+)
+from gridgov.regions.choices import Level
 from gridgov.regions.models import Region
 
 # --- definitions and settings ---------------------------------------------------
@@ -298,6 +316,13 @@ class Ranked:
 
 
 # --- the queries -------------------------------------------------------------------
+#
+# Each figure is a sum. Whole local days are read from the daily rollups; a period's
+# partial first and last days, and what depends on `now` (overdue, and dispatched cases
+# still waiting past their accept deadline), are read from the cases — the partial days
+# through the received_at/due_at indexes, the "now" figures from open cases only through
+# a partial index. All parts are added up in one statement (UNION ALL under one SUM), so
+# each call is still one query however many cases, days or rows there are.
 
 _COUNTED = {f.name for f in fields(Figures)} - {
     "kind",
@@ -306,6 +331,32 @@ _COUNTED = {f.name for f in fields(Figures)} - {
     "avg_handling_hours",
     "basically_satisfied_weight",
 }
+# The columns every branch of the union yields, in this order.
+_COLUMNS = (
+    "received",
+    "open",
+    "closed",
+    "dispatched",
+    "accepted",
+    "responded_on_time",
+    "extended",
+    "rated",
+    "solved",
+    "satisfied",
+    "basically_satisfied",
+    "replied",
+    "reworked",
+    "handled",
+    "handling_us",
+    "due",
+    "closed_on_time",
+    "overdue",
+    "waiting",
+)
+_UNIT_COLUMNS = (*_COLUMNS, "assigned", "returned")
+_CLOSED_STATUSES = [Status.CLOSED, Status.RATED]
+_FINAL = sorted(FINAL_STATUSES)
+_OPEN = sorted(OPEN_STATUSES)
 
 
 def _between(field: str, start: datetime | None, end: datetime | None) -> Q:
@@ -318,23 +369,77 @@ def _between(field: str, start: datetime | None, end: datetime | None) -> Q:
 
 
 @dataclass(frozen=True)
+class _Span:
+    """[start, end) as whole local days [first_day, last_day) (None: unbounded; `days`
+    False: none) plus the partial days at either end, as bounded intervals."""
+
+    days: bool
+    first_day: date | None = None
+    last_day: date | None = None
+    edges: tuple = ()
+
+    def days_q(self, field: str = "day") -> Q | None:
+        if not self.days:
+            return None
+        q = Q()
+        if self.first_day is not None:
+            q &= Q(**{f"{field}__gte": self.first_day})
+        if self.last_day is not None:
+            q &= Q(**{f"{field}__lt": self.last_day})
+        return q
+
+    def edges_q(self, field: str) -> Q | None:
+        if not self.edges:
+            return None
+        q = Q()
+        for lo, hi in self.edges:
+            q |= _between(field, lo, hi)
+        return q
+
+
+def _span(start: datetime | None, end: datetime | None) -> _Span:
+    if start is not None and end is not None and start >= end:
+        return _Span(days=False)
+    first = last = None
+    if start is not None:
+        day = local_day(start)
+        first = day if start == midnight(day) else day + timedelta(days=1)
+    if end is not None:
+        last = local_day(end)
+    if first is not None and last is not None and first >= last:
+        return _Span(days=False, edges=((start, end),))
+    edges = []
+    if start is not None and start < midnight(first):
+        edges.append((start, midnight(first)))
+    if end is not None and midnight(last) < end:
+        edges.append((midnight(last), end))
+    return _Span(True, first, last, tuple(edges))
+
+
+@dataclass(frozen=True)
 class _Window:
     start: datetime | None
     end: datetime | None
     now: datetime
 
+    @property
+    def due_end(self) -> datetime:
+        # A deadline still ahead cannot have been missed: stop the due window at now.
+        return self.now if self.end is None else min(self.end, self.now)
+
+    @property
+    def received_span(self) -> _Span:
+        return _span(self.start, self.end)
+
+    @property
+    def due_span(self) -> _Span:
+        return _span(self.start, self.due_end)
+
     def received(self, p: str) -> Q:
         return _between(f"{p}received_at", self.start, self.end)
 
     def due(self, p: str) -> Q:
-        # A deadline still ahead cannot have been missed: stop the due window at now.
-        end = self.now if self.end is None else min(self.end, self.now)
-        return _between(f"{p}due_at", self.start, end)
-
-    def either(self, p: str) -> Q:
-        received = self.received(p)
-        # An unbounded period takes every case; Q() | x would quietly narrow it to x.
-        return received | self.due(p) if received else Q()
+        return _between(f"{p}due_at", self.start, self.due_end)
 
 
 def _window(start, end, now) -> _Window:
@@ -360,72 +465,216 @@ def _overdue(p: str, now: datetime) -> Q:
     )
 
 
-def _aggregates(p: str, window: _Window, config: dict, count_field: str, attributed=None):
-    """The aggregate expressions of one Figures row over cases reached by prefix `p`.
+def _and(*conditions: Q | None) -> Q | None:
+    """The conjunction of the conditions given; None when that is no condition at all."""
+    q = Q()
+    for condition in conditions:
+        if condition is not None:
+            q &= condition
+    return q or None
 
-    `attributed` narrows the rows a unit answers for (its lead assignments). `count_field`
-    names the case; through a join (p set) it is counted distinctly, so that a case can
-    never count twice.
-    """
+
+def _zero() -> Value:
+    return Value(0, output_field=IntegerField())
+
+
+def _rollup_branch(rows, window: _Window, config: dict, masks: list[int] | None):
+    """Sums of rollup rows over the whole days of the period. `masks`: for unit rollups,
+    the role bitmasks GRIDGOV_METRICS["unit_roles"] attributes a case by."""
+    received = window.received_span.days_q()
+    due = window.due_span.days_q()
+    if received is None and due is None:
+        return None
+    if received is not None and due is not None:
+        # An empty Q is every day: it must widen the OR, not vanish from it.
+        if received and due:
+            rows = rows.filter(received if received == due else received | due)
+    else:
+        rows = rows.filter(received if due is None else due)
+    mine = Q(roles__in=masks) if masks is not None else None
+    suspended = ~Q(status__in=config["suspended_statuses"])
+
+    def total(name, *conditions, cohort=received):
+        if cohort is None:
+            return _zero()
+        summed = Sum(name, filter=_and(cohort, mine, *conditions))
+        output = FloatField() if isinstance(name, Cast) else IntegerField()
+        return Coalesce(summed, Value(0), output_field=output)
+
+    columns = {
+        **{name: total(name) for name in COHORT if name != "handling_us"},
+        "open": _zero(),  # the rollups hold final cases only
+        "closed": total("received", Q(status__in=_CLOSED_STATUSES)),
+        "handling_us": total(Cast("handling_us", FloatField())),
+        "due": total("due", suspended, cohort=due),
+        "closed_on_time": total("closed_on_time", suspended, cohort=due),
+        "overdue": _zero(),
+        "waiting": _zero(),
+    }
+    if masks is not None:
+        # Rows with no active role (mask 0) still count assigned and returned.
+        for name in ("assigned", "returned"):
+            columns[name] = (
+                _zero()
+                if received is None
+                else Coalesce(
+                    Sum(name, filter=_and(received)), Value(0), output_field=IntegerField()
+                )
+            )
+    return rows, columns
+
+
+def _case_branches(rows, p: str, window: _Window, config: dict, attributed: Q | None):
+    """What the rollups do not hold, from the cases (reached by prefix `p`): the final cases
+    of the period's partial first and last days, and every open case of the period."""
 
     def q(**lookups):
         return Q(**{p + k: v for k, v in lookups.items()})
 
-    def count(condition):
-        return Count(count_field, filter=condition, distinct=bool(p))
+    count_field = "case" if p else "pk"
 
-    base = attributed if attributed is not None else Q()
-    received = window.received(p) & base
-    dispatched = received & q(dispatched_at__isnull=False)
-    accepted = q(accepted_at__gte=F(f"{p}dispatched_at"))
-    waiting_late = q(status=Status.DISPATCHED, accept_due_at__lte=window.now)
-    rated = received & q(rated_at__isnull=False)
-    replied = received & (
-        q(replied_at__isnull=False) | q(rework_count__gt=0) | q(reopen_count__gt=0)
-    )
-    due = window.due(p) & base & ~q(status__in=config["suspended_statuses"])
-    open_ = received & q(status__in=list(OPEN_STATUSES))
-    handling_time = ExpressionWrapper(
-        F(f"{p}replied_at") - F(f"{p}dispatched_at"), output_field=DurationField()
-    )
-    return {
-        "received": count(received),
-        "open": count(open_),
-        "overdue": count(open_ & _overdue(p, window.now)),
-        "closed": count(received & q(status__in=[Status.CLOSED, Status.RATED])),
-        "response_base": count(dispatched & (accepted | waiting_late)),
-        "responded_on_time": count(
-            dispatched & accepted & q(accepted_at__lte=F(f"{p}accept_due_at"))
-        ),
-        "dispatched": count(dispatched),
-        "extended": count(dispatched & q(extension_count__gt=0)),
-        "rated": count(rated),
-        "solved": count(rated & q(solved=True)),
-        "satisfied": count(rated & q(satisfaction=Satisfaction.SATISFIED)),
-        "basically_satisfied": count(rated & q(satisfaction=Satisfaction.BASICALLY_SATISFIED)),
-        "due": count(due),
-        "closed_on_time": count(due & q(closed_at__lte=F(f"{p}due_at"))),
-        "replied": count(replied),
-        "reworked": count(replied & q(rework_count__gt=0)),
-        "handling_time": Avg(
-            handling_time,
-            filter=received & q(replied_at__isnull=False, dispatched_at__isnull=False),
-        ),
-    }
+    def count(*conditions):
+        # Through assignments, attributed rows are active ones, and a unit holds at most one
+        # active assignment on a case (a dispatch or summons ends the active ones first, and
+        # names each unit once), so no case counts twice: no DISTINCT, which would sort the
+        # whole backlog once per counter.
+        return Count(count_field, filter=_and(*conditions, attributed))
+
+    def received_columns(cohort: Q | None) -> dict:
+        columns = {name: count(cohort, c) for name, c in cohort_conditions(p).items()}
+        columns["handling_us"] = Cast(handling_sum(p, _and(cohort, attributed)), FloatField())
+        if p:
+            columns["assigned"] = Count("case", filter=cohort, distinct=True)
+            columns["returned"] = Count(
+                "pk", filter=_and(cohort, Q(state=AssignmentState.RETURNED))
+            )
+        return columns
+
+    def due_columns(cohort: Q | None) -> dict:
+        not_suspended = ~q(status__in=config["suspended_statuses"])
+        return {
+            "due": count(cohort, not_suspended),
+            "closed_on_time": count(cohort, not_suspended, q(closed_at__lte=F(f"{p}due_at"))),
+        }
+
+    names = _UNIT_COLUMNS if p else _COLUMNS
+    final = rows.filter(q(status__in=_FINAL))
+    branches = []
+    received = window.received_span.edges_q(f"{p}received_at")
+    if received is not None:
+        columns = {name: _zero() for name in names}
+        columns.update(received_columns(None))
+        columns["closed"] = count(q(status__in=_CLOSED_STATUSES))
+        branches.append((final.filter(received), columns))
+    due = window.due_span.edges_q(f"{p}due_at")
+    if due is not None:
+        columns = {name: _zero() for name in names}
+        columns.update(due_columns(None))
+        branches.append((final.filter(due), columns))
+    received, due = window.received(p), window.due(p)
+    if window.received_span.days or window.received_span.edges or window.due_span.days:
+        # Open cases: the backlog, read through the partial index case_open_scope however
+        # large the case table grows; overdue and "still waiting" depend on now anyway.
+        columns = {name: _zero() for name in names}
+        columns.update(received_columns(received or None))
+        columns.update(due_columns(due or None))
+        accepted = q(accepted_at__gte=F(f"{p}dispatched_at"))
+        columns["open"] = count(received or None)
+        columns["overdue"] = count(received or None, _overdue(p, window.now))
+        columns["waiting"] = count(
+            received or None,
+            q(status=Status.DISPATCHED, accept_due_at__lte=window.now, dispatched_at__isnull=False),
+            ~accepted | q(accepted_at__isnull=True),
+        )
+        open_ = rows.filter(q(status__in=_OPEN))
+        if received and due:
+            open_ = open_.filter(received | due)
+        branches.append((open_, columns))
+    return branches
+
+
+def _grouped(branches, group: dict, names) -> list:
+    """Querysets yielding the `group` columns then `names`, each aggregated by group."""
+    result = []
+    for branch in branches:
+        if branch is None:
+            continue
+        rows, columns = branch
+        aliases = {f"g_{key}": value for key, value in group.items()}
+        sums = {f"k_{name}": columns[name] for name in names}
+        result.append(rows.annotate(**aliases).values(*aliases).annotate(**sums).order_by())
+    return result
+
+
+def _sum_union(querysets, group, names, *, order_by: str = "", limit: int | None = None, wrap=None):
+    """Add up the rows of `querysets` by group in one statement; rows as dicts keyed by
+    the group and column names without their g_/k_ prefix. `wrap(sql)` may put the sums
+    inside a larger statement (to join names to ids after grouping, not before)."""
+    qn = connection.ops.quote_name
+    group_cols = [qn(f"g_{key}") for key in group]
+    value_cols = [qn(f"k_{name}") for name in names]
+    parts, params = [], []
+    for index, queryset in enumerate(querysets):
+        try:
+            sql, branch_params = queryset.query.sql_with_params()
+        except EmptyResultSet:
+            continue
+        columns = ", ".join([*group_cols, *value_cols])
+        parts.append(f"SELECT {columns} FROM ({sql}) {qn(f'b{index}')}")
+        params.extend(branch_params)
+    if not parts:
+        return []
+    select = [*group_cols, *(f"SUM({col}) AS {col}" for col in value_cols)]
+    sql = f"SELECT {', '.join(select)} FROM ({' UNION ALL '.join(parts)}) {qn('u')}"
+    if group_cols:
+        sql += f" GROUP BY {', '.join(group_cols)}"
+    if order_by:
+        sql += f" ORDER BY {order_by}"
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    if wrap is not None:
+        sql = wrap(sql)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        labels = [column[0][2:] for column in cursor.description]
+        return [dict(zip(labels, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _region_rows(
+    region: Region, window: _Window, config: dict, group: dict, depth_path: str
+) -> list[dict]:
+    """`depth_path`: the deepest path the answer tells apart (the region's, or its
+    children's): the community-grain AreaDailyRollup when that is fine enough."""
+    model = AreaDailyRollup if covers(depth_path, AREA_LEVEL) else DailyRollup
+    rollups = model.objects.filter(region_path__startswith=region.path)
+    cases = Case.objects.filter(region_path__startswith=region.path)
+    branches = [
+        _rollup_branch(rollups, window, config, None),
+        *_case_branches(cases, "", window, config, None),
+    ]
+    return _sum_union(_grouped(branches, group, _COLUMNS), group, _COLUMNS)
 
 
 def _figures(cls, row: dict | None, config: dict, **identity) -> Figures:
     row = row or {}
-    counts = {name: row.get(name) or 0 for name in _COUNTED}
-    extra = {name: row.get(name) or 0 for name in ("assigned", "returned") if cls is UnitFigures}
-    handling = row.get("handling_time")
+    # int(): PostgreSQL sums integers as numeric.
+    counts = {name: int(row.get(name) or 0) for name in _COUNTED}
+    counts["response_base"] = int(row.get("accepted") or 0) + int(row.get("waiting") or 0)
+    extra = {
+        name: int(row.get(name) or 0) for name in ("assigned", "returned") if cls is UnitFigures
+    }
+    handled = int(row.get("handled") or 0)
+    hours = float(row.get("handling_us") or 0) / handled / 3_600_000_000 if handled else None
     return cls(
         **identity,
         **counts,
         **extra,
-        avg_handling_hours=handling.total_seconds() / 3600 if handling is not None else None,
+        avg_handling_hours=hours,
         basically_satisfied_weight=config["basically_satisfied_weight"],
     )
+
+
+_TOTAL = {"all": Value(1, output_field=IntegerField())}
 
 
 def region_figures(
@@ -433,13 +682,8 @@ def region_figures(
 ) -> Figures:
     """The figures of a region's subtree for cases received in [start, end). One query."""
     config = metrics_settings()
-    window = _window(start, end, now)
-    row = (
-        Case.objects.filter(region_path__startswith=region.path)
-        .filter(window.either(""))
-        .aggregate(**_aggregates("", window, config, "pk"))
-    )
-    return _figures(Figures, row, config, **_identity(region))
+    rows = _region_rows(region, _window(start, end, now), config, _TOTAL, region.path)
+    return _figures(Figures, rows[0] if rows else None, config, **_identity(region))
 
 
 def child_region_figures(
@@ -449,7 +693,8 @@ def child_region_figures(
     in path order, every child listed even with no case. Cases placed on `region` itself,
     below no child, are in region_figures but in no row here.
 
-    Two queries: the children, then the cases grouped by the child path they start with.
+    Two queries: the children, then the rollups and cases grouped by the child path they
+    start with.
     """
     config = metrics_settings()
     window = _window(start, end, now)
@@ -459,15 +704,10 @@ def child_region_figures(
     # mixes levels under one parent costs a query per length, still not one per child.
     lengths = sorted({len(child.path) for child in children})
     for length in lengths:
-        grouped = (
-            Case.objects.filter(region_path__startswith=region.path)
-            .filter(window.either(""))
-            .annotate(child_path=Substr("region_path", 1, length))
-            .values("child_path")
-            .annotate(**_aggregates("", window, config, "pk"))
-            .order_by()
-        )
-        rows.update({row["child_path"]: row for row in grouped})
+        group = {"child": Substr("region_path", 1, length)}
+        deepest = "-" * length
+        found = _region_rows(region, window, config, group, deepest)
+        rows.update({row["child"]: row for row in found})
     return [
         _figures(Figures, rows.get(child.path), config, **_identity(child)) for child in children
     ]
@@ -475,6 +715,25 @@ def child_region_figures(
 
 def _identity(region: Region) -> dict:
     return {"kind": region.level, "code": region.code, "name": region.name}
+
+
+_UNIT = {"department_id": F("department_id"), "office_id": F("office_id")}
+
+
+def _unit_names(sql: str) -> str:
+    # Names are joined to the summed rows, not grouped by in every branch: grouping
+    # hundreds of thousands of rollup rows by text would sort them on disk.
+    qn = connection.ops.quote_name
+    department = qn(Department._meta.db_table)
+    region = qn(Region._meta.db_table)
+    return (
+        f"SELECT s.*, d.{qn('code')} AS {qn('g_department_code')}, "
+        f"d.{qn('name')} AS {qn('g_department_name')}, "
+        f"r.{qn('code')} AS {qn('g_office_code')}, r.{qn('name')} AS {qn('g_office_name')} "
+        f"FROM ({sql}) s "
+        f"LEFT JOIN {department} d ON d.{qn('id')} = s.{qn('g_department_id')} "
+        f"LEFT JOIN {region} r ON r.{qn('id')} = s.{qn('g_office_id')}"
+    )
 
 
 def unit_figures(
@@ -487,45 +746,120 @@ def unit_figures(
     """One row per department and per office with an assignment on a case of the period,
     departments first, each kind by code. With `region`, only cases in its subtree count.
     One query."""
+    if region is not None and not covers(region.path, UNIT_LEVEL):
+        # Below a district the unit rollups are too coarse; such a subtree's cases are few.
+        from gridgov.metrics.direct import direct_unit_figures
+
+        return direct_unit_figures(start, end, region, now=now)
     config = metrics_settings()
     window = _window(start, end, now)
-    assignments = Assignment.objects.filter(window.either("case__"))
+    rollups = UnitDailyRollup.objects.all()
+    assignments = Assignment.objects.all()
     if region is not None:
+        rollups = rollups.filter(region_path__startswith=region.path)
         assignments = assignments.filter(case__region_path__startswith=region.path)
     attributed = Q(state=AssignmentState.ACTIVE, role__in=config["unit_roles"])
-    received = window.received("case__")
-    grouped = (
-        assignments.values(
-            "department_id",
-            "department__code",
-            "department__name",
-            "office_id",
-            "office__code",
-            "office__name",
-        )
-        .annotate(
-            assigned=Count("case", filter=received, distinct=True),
-            returned=Count("pk", filter=received & Q(state=AssignmentState.RETURNED)),
-            **_aggregates("case__", window, config, "case", attributed),
-        )
-        .order_by()
+    branches = [
+        _rollup_branch(rollups, window, config, role_masks(config["unit_roles"])),
+        *_case_branches(assignments, "case__", window, config, attributed),
+    ]
+    rows = _sum_union(
+        _grouped(branches, _UNIT, _UNIT_COLUMNS), _UNIT, _UNIT_COLUMNS, wrap=_unit_names
     )
     result = []
-    for row in grouped:
+    for row in rows:
         if row["department_id"] is not None:
             identity = {
                 "kind": "department",
-                "code": row["department__code"],
-                "name": row["department__name"],
+                "code": row["department_code"],
+                "name": row["department_name"],
             }
         else:
-            identity = {"kind": "office", "code": row["office__code"], "name": row["office__name"]}
+            identity = {"kind": "office", "code": row["office_code"], "name": row["office_name"]}
         result.append(_figures(UnitFigures, row, config, **identity))
     # Only due-cohort cases of a unit's past assignments can reach a row with nothing in it.
     return sorted(
         (r for r in result if r.assigned or r.received or r.due),
         key=lambda r: (r.kind != "department", r.code),
     )
+
+
+# --- counts for the dashboard ------------------------------------------------------
+
+
+def received_counts(
+    region: Region, start: datetime, end: datetime, by: str, limit: int
+) -> list[tuple]:
+    """The cases received in [start, end) under `region`, counted by category name
+    ("category"; cases with no category left out) or by grid id ("grid"; cases placed on
+    a grid), most first, at most `limit` rows: [(name or id, count)]. One query."""
+    span = _span(start, end)
+    rollups = DailyRollup.objects.filter(region_path__startswith=region.path)
+    cases = Case.objects.filter(region_path__startswith=region.path)
+    if by == "category":
+        group = {"key": F("category__name")}
+        rollups = rollups.filter(category__isnull=False)
+        cases = cases.filter(category__isnull=False)
+    else:
+        group = {"key": F("region_id")}
+        rollups = rollups.filter(region__level=Level.GRID)
+        cases = cases.filter(region__level=Level.GRID)
+    branches = []
+    days = span.days_q()
+    if days is not None:
+        # Rows holding only due or closed counts would list a group with nothing received.
+        rows = rollups.filter(days, received__gt=0)
+        branches.append((rows, {"count": Sum("received")}))
+    edges = span.edges_q("received_at")
+    if edges is not None:
+        branches.append((cases.filter(edges, status__in=_FINAL), {"count": Count("pk")}))
+    if span.days or span.edges:
+        opened = cases.filter(_between("received_at", start, end), status__in=_OPEN)
+        branches.append((opened, {"count": Count("pk")}))
+    qn = connection.ops.quote_name
+    rows = _sum_union(
+        _grouped(branches, group, ["count"]),
+        group,
+        ["count"],
+        order_by=f"{qn('k_count')} DESC, {qn('g_key')}",
+        limit=limit,
+    )
+    return [(row["key"], int(row["count"])) for row in rows]
+
+
+def daily_counts(region: Region, first: date, last: date) -> dict[date, tuple[int, int]]:
+    """{day: (received, closed)} under `region` for the local days first..last, days with
+    neither left out. One query: the rollups for the final cases, plus the open ones by
+    the day they were received (an open case has no closed_at: a reopen clears it)."""
+    model = AreaDailyRollup if covers(region.path, AREA_LEVEL) else DailyRollup
+    rollups = model.objects.filter(
+        region_path__startswith=region.path, day__gte=first, day__lte=last
+    )
+    opened = Case.objects.filter(
+        region_path__startswith=region.path,
+        status__in=_OPEN,
+        received_at__gte=midnight(first),
+        received_at__lt=midnight(last + timedelta(days=1)),
+    )
+    branches = [
+        (rollups, {"received": Sum("received"), "closed": Sum("closed_on_day")}),
+        (opened, {"received": Count("pk"), "closed": _zero()}),
+    ]
+    group = [{"day": F("day")}, {"day": TruncDate("received_at")}]
+    querysets = [
+        _grouped([branch], day, ["received", "closed"])[0]
+        for branch, day in zip(branches, group, strict=True)
+    ]
+    counts = {}
+    for row in _sum_union(querysets, {"day": None}, ["received", "closed"]):
+        day = row["day"]
+        # SQLite hands dates back as text through a raw cursor.
+        day = date.fromisoformat(day) if isinstance(day, str) else day
+        pair = (int(row["received"] or 0), int(row["closed"] or 0))
+        # Days with rows for their due cases only.
+        if any(pair):
+            counts[day] = pair
+    return counts
 
 
 # --- ranking -----------------------------------------------------------------------

@@ -54,6 +54,7 @@ def endpoint(*methods):
                 response["Allow"] = ", ".join(allowed)
             else:
                 try:
+                    _refuse_nul(request, kwargs)
                     _check_jurisdiction(request)
                     response = view(request, fmt, **kwargs)
                 except Open311Error as exc:
@@ -69,6 +70,31 @@ def endpoint(*methods):
         return wrapped
 
     return decorator
+
+
+def _refuse_nul(request, kwargs):
+    """A NUL character in any parameter is refused, each such parameter named: no code,
+    id or date holds one, and PostgreSQL cannot compare text that does."""
+    given = list(kwargs.items()) + list(request.GET.lists())
+    if request.method == "POST":
+        given += list(request.POST.lists())
+    named = sorted(
+        {
+            name
+            for name, values in given
+            if "\x00" in name
+            or any("\x00" in value for value in (values if isinstance(values, list) else [values]))
+        }
+    )
+    if named:
+        raise Open311Error(
+            400,
+            *(
+                _("%(name)s holds a NUL character, which no parameter accepts.")
+                % {"name": name.replace("\x00", "\\0")}
+                for name in named
+            ),
+        )
 
 
 def _check_jurisdiction(request):

@@ -8,8 +8,6 @@ from datetime import datetime, time, timedelta
 from io import BytesIO
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
-from django.db.models.functions import TruncDate
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -19,9 +17,7 @@ from django.views.decorators.http import require_GET
 from openpyxl import Workbook
 
 from gridgov.accounts.scoping import get_visible_or_404
-from gridgov.cases.models import Case
 from gridgov.metrics import figures as metrics
-from gridgov.regions.choices import Level
 from gridgov.regions.models import Region
 from gridgov.regions.queries import scope_root
 from gridgov.web.charts import Series, bar_chart, line_chart
@@ -66,17 +62,7 @@ def dashboard(request):
         ]
     )
     trend_labels, trend = _trend(region, now)
-    top_categories = list(
-        Case.objects.filter(
-            region_path__startswith=region.path,
-            received_at__gte=start,
-            received_at__lt=end,
-            category__isnull=False,
-        )
-        .values("category__name")
-        .annotate(count=Count("pk"))
-        .order_by("-count", "category__name")[:10]
-    )
+    top_categories = metrics.received_counts(region, start, end, "category", 10)
     rates = figures.rates
     cards = [
         (_("Received today"), today.received, ""),
@@ -97,7 +83,7 @@ def dashboard(request):
         "children": children,
         "units": units,
         "trend_chart": line_chart(trend_labels, trend),
-        "category_chart": bar_chart([(c["category__name"], c["count"]) for c in top_categories]),
+        "category_chart": bar_chart(top_categories),
         "hot_grids_url": reverse("dashboard_hot_grids") + f"?region={region.code}&days={period}",
         "child_level": children[0].figures.kind if children else "",
     }
@@ -109,28 +95,14 @@ def _percent(value):
 
 
 def _trend(region, now) -> tuple[list[str], list[Series]]:
-    """Cases received and closed per day over the last TREND_DAYS days: two grouped queries."""
+    """Cases received and closed per day over the last TREND_DAYS days: whole days, so
+    one query over the daily rollups (and the open cases)."""
     first_day = timezone.localdate(now) - timedelta(days=TREND_DAYS - 1)
-    since = timezone.make_aware(datetime.combine(first_day, time.min))
-    cases = Case.objects.filter(region_path__startswith=region.path)
-    received = dict(
-        cases.filter(received_at__gte=since)
-        .annotate(day=TruncDate("received_at"))
-        .values_list("day")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    closed = dict(
-        cases.filter(closed_at__gte=since)
-        .annotate(day=TruncDate("closed_at"))
-        .values_list("day")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
     days = [first_day + timedelta(days=i) for i in range(TREND_DAYS)]
+    counts = metrics.daily_counts(region, first_day, days[-1])
     return [f"{d:%m-%d}" for d in days], [
-        Series(_("Received"), [received.get(d, 0) for d in days]),
-        Series(_("Closed"), [closed.get(d, 0) for d in days]),
+        Series(_("Received"), [counts.get(d, (0, 0))[0] for d in days]),
+        Series(_("Closed"), [counts.get(d, (0, 0))[1] for d in days]),
     ]
 
 
@@ -140,18 +112,7 @@ def hot_grids(request):
     """The grids with the most cases received in the period, for the dashboard's map."""
     region = _context_region(request)
     _period_key, start, end = _period(request)
-    counts = list(
-        Case.objects.filter(
-            region_path__startswith=region.path,
-            received_at__gte=start,
-            received_at__lt=end,
-            region__level=Level.GRID,
-        )
-        .values("region")
-        .annotate(count=Count("pk"))
-        .order_by("-count")[:HOT_GRIDS]
-    )
-    by_id = {row["region"]: row["count"] for row in counts}
+    by_id = dict(metrics.received_counts(region, start, end, "grid", HOT_GRIDS))
     grids = Region.objects.filter(pk__in=by_id).only("pk", "code", "name", "boundary")
     features = [
         {

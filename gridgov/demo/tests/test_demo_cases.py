@@ -239,3 +239,24 @@ class DemoCommandTestCase(TestCase):
         self.assertIn("more accounts act on them", first.getvalue())
         self.assertIn("dispatcher-990102", first.getvalue())
         self.assertIn("already there (30)", second.getvalue())
+
+    def test_a_var_from_before_the_rollups_gets_them_on_the_next_run(self):
+        from gridgov.metrics.models import AreaDailyRollup, DailyRollup, UnitDailyRollup
+
+        build_demo_city(**SMALL_CITY)
+        call_command("demo", "--no-serve", "--cases", "30", stdout=StringIO())
+        kept = sorted(
+            AreaDailyRollup.objects.values_list("day", "region_path", "status", "received")
+        )
+        self.assertTrue(kept)
+        for model in (DailyRollup, AreaDailyRollup, UnitDailyRollup):
+            model.objects.all().delete()
+
+        output = StringIO()
+        call_command("demo", "--no-serve", "--cases", "30", stdout=output)
+
+        self.assertIn("daily rollups", output.getvalue())
+        again = sorted(
+            AreaDailyRollup.objects.values_list("day", "region_path", "status", "received")
+        )
+        self.assertEqual(again, kept)

@@ -331,3 +331,32 @@ class QueryCountTests(Open311TestCase):
         with self.assertNumQueries(len(one.captured_queries)):
             self.get("requests.json")
         self.assertEqual(Case.objects.count(), 5)
+
+
+class NulCharacterTests(Open311TestCase):
+    """PostgreSQL cannot compare text holding NUL: every parameter refuses it by name."""
+
+    def test_a_nul_in_a_query_parameter_is_400_naming_it(self):
+        for params, name in [
+            ({"service_code": "E01\x00"}, "service_code"),
+            ({"service_request_id": "2026\x00"}, "service_request_id"),
+            ({"start_date": "2026\x00"}, "start_date"),
+        ]:
+            with self.subTest(name=name):
+                response = self.get("requests.json", params)
+                self.assert_error(response, 400, mentions=[name])
+
+    def test_a_nul_in_the_path_is_400(self):
+        for resource, name in [
+            ("requests/2026%00.xml", "number"),
+            ("services/E01%00.json", "code"),
+        ]:
+            with self.subTest(resource=resource):
+                fmt = resource.rsplit(".", 1)[1]
+                self.assert_error(self.get(resource), 400, fmt=fmt, mentions=[name])
+
+    def test_a_nul_in_a_posted_field_is_400_and_creates_nothing(self):
+        before = self.snapshot()
+        response = self.post(data=self.valid(description="垃圾\x00"))
+        self.assert_error(response, 400, mentions=["description"])
+        self.assertEqual(self.snapshot(), before)

@@ -117,7 +117,10 @@ class NulCharacterTests(CastTestCase):
                 self.assertEqual(response.status_code, 400)
                 self.assertContains(response, "%00", status_code=400)
 
-    def test_the_api_answers_it_in_json(self):
-        response = self.client.get("/api/v1/cases/20260101-000001%00")
-        self.assertEqual(response.status_code, 400)
+    def test_the_api_and_open311_name_the_parameter_in_their_own_format(self):
+        response = self.client.get("/api/v1/cases", {"region": "x\x00"})
+        self.assertIn(response.status_code, {400, 401})
         self.assertEqual(response["Content-Type"], "application/json")
+        response = self.client.get("/open311/v2/requests.json", {"service_code": "E01\x00"})
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("service_code", response.json()[0]["description"])

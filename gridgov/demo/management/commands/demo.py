@@ -6,10 +6,11 @@ import unicodedata
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from gridgov.cases.choices import Status
+from gridgov.cases.choices import FINAL_STATUSES, Status
 from gridgov.cases.models import Case
 from gridgov.demo.cases import build_demo_cases
 from gridgov.demo.city import DEMO_PASSWORD, DemoCity, build_demo_city
+from gridgov.metrics.models import AreaDailyRollup
 from gridgov.triage import classifier, training
 
 
@@ -38,6 +39,7 @@ class Command(BaseCommand):
         demo = self.prepare_city()
         if cases > 0 and self.prepare_cases(cases):
             self.prepare_triage()
+        self.backfill_rollups()
         self.print_accounts(demo)
         if not no_serve:
             self.serve(addr, port)
@@ -78,6 +80,14 @@ class Command(BaseCommand):
                 f"unit ({', '.join(filter(None, examples))}, …), same password."
             )
         return True
+
+    def backfill_rollups(self) -> None:
+        """A ./var/ made before the daily rollups existed has finished cases and no rollup:
+        the dashboard would show none of its history."""
+        finished = Case.objects.filter(status__in=FINAL_STATUSES)
+        if finished.exists() and not AreaDailyRollup.objects.exists():
+            self.stdout.write("Adding up the daily rollups of the existing cases…")
+            call_command("rollups", "rebuild", stdout=self.stdout)
 
     def prepare_triage(self) -> None:
         """Learn from the demo's closed cases, so that the cases still waiting to be
