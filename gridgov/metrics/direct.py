@@ -5,79 +5,34 @@ where a rollup is coarser than the question (units of a subtree below a district
 cases are few), and by the tests as the reference the rollup-based figures must equal.
 """
 
-from dataclasses import dataclass, fields
 from datetime import datetime
 
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q
 from django.db.models.functions import Substr
-from django.utils import timezone
 
 from gridgov.cases.choices import OPEN_STATUSES, AssignmentState, Satisfaction, Status
 from gridgov.cases.models import Assignment, Case
-from gridgov.metrics.figures import Figures, UnitFigures, _identity, metrics_settings
+from gridgov.metrics.figures import (
+    _COUNTED,
+    Figures,
+    UnitFigures,
+    _identity,
+    _overdue,
+    _unit_rows,
+    _Window,
+    _window,
+    metrics_settings,
+)
 from gridgov.regions.models import Region
 
 # --- the queries -------------------------------------------------------------------
 
-_COUNTED = {f.name for f in fields(Figures)} - {
-    "kind",
-    "code",
-    "name",
-    "avg_handling_hours",
-    "basically_satisfied_weight",
-}
 
-
-def _between(field: str, start: datetime | None, end: datetime | None) -> Q:
-    q = Q()
-    if start is not None:
-        q &= Q(**{f"{field}__gte": start})
-    if end is not None:
-        q &= Q(**{f"{field}__lt": end})
-    return q
-
-
-@dataclass(frozen=True)
-class _Window:
-    start: datetime | None
-    end: datetime | None
-    now: datetime
-
-    def received(self, p: str) -> Q:
-        return _between(f"{p}received_at", self.start, self.end)
-
-    def due(self, p: str) -> Q:
-        # A deadline still ahead cannot have been missed: stop the due window at now.
-        end = self.now if self.end is None else min(self.end, self.now)
-        return _between(f"{p}due_at", self.start, end)
-
-    def either(self, p: str) -> Q:
-        received = self.received(p)
-        # An unbounded period takes every case; Q() | x would quietly narrow it to x.
-        return received | self.due(p) if received else Q()
-
-
-def _window(start, end, now) -> _Window:
-    return _Window(start, end, now or timezone.now())
-
-
-def _overdue(p: str, now: datetime) -> Q:
-    """Open cases past their current step's deadline: Case.current_due_at as a filter."""
-
-    def q(**lookups):
-        return Q(**{p + k: v for k, v in lookups.items()})
-
-    return (
-        q(status=Status.DISPATCHED, accept_due_at__lte=now)
-        | q(status__in=[Status.ACCEPTED, Status.HANDLING], reply_due_at__lte=now)
-        | q(status__in=[Status.REPLIED, Status.VERIFIED], verify_due_at__lte=now)
-        | q(
-            status__in=[Status.REPLIED, Status.VERIFIED],
-            verify_due_at__isnull=True,
-            due_at__lte=now,
-        )
-        | q(status__in=[Status.RECEIVED, Status.REGISTERED], due_at__lte=now)
-    )
+def _either(window: _Window, p: str) -> Q:
+    """Cases received in the period or due in it."""
+    received = window.received(p)
+    # An unbounded period takes every case; Q() | x would quietly narrow it to x.
+    return received | window.due(p) if received else Q()
 
 
 def _aggregates(p: str, window: _Window, config: dict, count_field: str, attributed=None):
@@ -156,7 +111,7 @@ def direct_region_figures(
     window = _window(start, end, now)
     row = (
         Case.objects.filter(region_path__startswith=region.path)
-        .filter(window.either(""))
+        .filter(_either(window, ""))
         .aggregate(**_aggregates("", window, config, "pk"))
     )
     return _figures(Figures, row, config, **_identity(region))
@@ -181,7 +136,7 @@ def direct_child_region_figures(
     for length in lengths:
         grouped = (
             Case.objects.filter(region_path__startswith=region.path)
-            .filter(window.either(""))
+            .filter(_either(window, ""))
             .annotate(child_path=Substr("region_path", 1, length))
             .values("child_path")
             .annotate(**_aggregates("", window, config, "pk"))
@@ -205,7 +160,7 @@ def direct_unit_figures(
     One query."""
     config = metrics_settings()
     window = _window(start, end, now)
-    assignments = Assignment.objects.filter(window.either("case__"))
+    assignments = Assignment.objects.filter(_either(window, "case__"))
     if region is not None:
         assignments = assignments.filter(case__region_path__startswith=region.path)
     attributed = Q(state=AssignmentState.ACTIVE, role__in=config["unit_roles"])
@@ -213,11 +168,11 @@ def direct_unit_figures(
     grouped = (
         assignments.values(
             "department_id",
-            "department__code",
-            "department__name",
             "office_id",
-            "office__code",
-            "office__name",
+            department_code=F("department__code"),
+            department_name=F("department__name"),
+            office_code=F("office__code"),
+            office_name=F("office__name"),
         )
         .annotate(
             assigned=Count("case", filter=received, distinct=True),
@@ -226,19 +181,4 @@ def direct_unit_figures(
         )
         .order_by()
     )
-    result = []
-    for row in grouped:
-        if row["department_id"] is not None:
-            identity = {
-                "kind": "department",
-                "code": row["department__code"],
-                "name": row["department__name"],
-            }
-        else:
-            identity = {"kind": "office", "code": row["office__code"], "name": row["office__name"]}
-        result.append(_figures(UnitFigures, row, config, **identity))
-    # Only due-cohort cases of a unit's past assignments can reach a row with nothing in it.
-    return sorted(
-        (r for r in result if r.assigned or r.received or r.due),
-        key=lambda r: (r.kind != "department", r.code),
-    )
+    return _unit_rows(grouped, config, _figures)

@@ -766,6 +766,14 @@ def unit_figures(
     rows = _sum_union(
         _grouped(branches, _UNIT, _UNIT_COLUMNS), _UNIT, _UNIT_COLUMNS, wrap=_unit_names
     )
+    return _unit_rows(rows, config)
+
+
+def _unit_rows(rows, config: dict, to_figures=None) -> list[UnitFigures]:
+    """UnitFigures from rows carrying department_id, department_code, department_name,
+    office_code and office_name: departments first, each kind by code. `to_figures` reads
+    a row's counts (default: this module's union rows)."""
+    to_figures = to_figures or _figures
     result = []
     for row in rows:
         if row["department_id"] is not None:
@@ -776,7 +784,7 @@ def unit_figures(
             }
         else:
             identity = {"kind": "office", "code": row["office_code"], "name": row["office_name"]}
-        result.append(_figures(UnitFigures, row, config, **identity))
+        result.append(to_figures(UnitFigures, row, config, **identity))
     # Only due-cohort cases of a unit's past assignments can reach a row with nothing in it.
     return sorted(
         (r for r in result if r.assigned or r.received or r.due),

@@ -1,6 +1,6 @@
 import json
 import unicodedata
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
@@ -14,6 +14,7 @@ from gridgov.metrics.figures import (
     region_figures,
     unit_figures,
 )
+from gridgov.metrics.rollups import midnight
 from gridgov.regions.models import Region
 
 
@@ -55,11 +56,11 @@ class Command(BaseCommand):
         if place is None:
             raise CommandError(_("No region has the code %(code)s.") % {"code": region})
         today = timezone.localdate()
-        first = _parse_day(start, "--from") if start else today.replace(day=1)
-        last = _parse_day(end, "--to") if end else today
+        first = parse_day(start, "--from") if start else today.replace(day=1)
+        last = parse_day(end, "--to") if end else today
         if first > last:
             raise CommandError(_("--from must not be after --to."))
-        period = (_midnight(first), _midnight(last + timedelta(days=1)))
+        period = (midnight(first), midnight(last + timedelta(days=1)))
         now = timezone.now()
         total = region_figures(place, *period, now=now)
         ranked = []
@@ -82,7 +83,7 @@ class Command(BaseCommand):
         self.stdout.write(_table(_headers(), rows))
 
 
-def _parse_day(text: str, option: str) -> date:
+def parse_day(text: str, option: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
@@ -90,10 +91,6 @@ def _parse_day(text: str, option: str) -> date:
             _("%(option)s takes a date as YYYY-MM-DD, not %(text)r.")
             % {"option": option, "text": text}
         ) from None
-
-
-def _midnight(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def _headers() -> list[str]:

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from gridgov.metrics import rollups
+from gridgov.metrics.management.commands.metrics import parse_day
 from gridgov.metrics.models import DailyRollup, UnitDailyRollup
 
 # Differences printed by `check` before it only counts the rest.
@@ -48,8 +49,8 @@ class Command(BaseCommand):
         if chunk_days < 1:
             raise CommandError(_("--chunk-days must be 1 or more."))
         span = _span()
-        first = _parse_day(start, "--from") if start else (span[0] if span else None)
-        last = _parse_day(end, "--to") if end else (span[1] if span else None)
+        first = parse_day(start, "--from") if start else (span[0] if span else None)
+        last = parse_day(end, "--to") if end else (span[1] if span else None)
         if first is None or last is None:
             self.stdout.write(_("There are no cases and no rollups: nothing to do."))
             return
@@ -106,16 +107,6 @@ class Command(BaseCommand):
             )
             % {"count": len(differences), "first": first, "last": last}
         )
-
-
-def _parse_day(text: str, option: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise CommandError(
-            _("%(option)s takes a date as YYYY-MM-DD, not %(text)r.")
-            % {"option": option, "text": text}
-        ) from None
 
 
 def _span() -> tuple[date, date] | None:
