@@ -40,6 +40,8 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
+import shapely
+from lattice import CELL_DEGREES, Lattice  # beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
 # Last, so that PYTHONPATH (e.g. a snapshot of another checkout) or the installed package wins.
@@ -47,8 +49,6 @@ sys.path.append(str(ROOT))
 
 CITY_CODE = "990200000000"
 CITY_NAME = "滨江市"
-ORIGIN = (121.20, 31.00)  # lng, lat (GCJ-02) of the city's south-west corner
-CELL_DEGREES = 0.0015  # about 150 m
 STREET_CELLS = 20  # a street is 20 × 20 lattice cells = 4 × 4 communities
 COMMUNITY_CELLS = 5  # a community is 5 × 5 cells: about 25 grids
 PASSWORD = "demo12345"
@@ -242,21 +242,8 @@ def build_city(grids: int, seed: int) -> World:
     side = math.ceil(math.sqrt(grids * 1.024) / STREET_CELLS) * STREET_CELLS
     if side * side < grids:
         side += STREET_CELLS
-    vi, vj = np.meshgrid(np.arange(side + 1), np.arange(side + 1), indexing="ij")
-    jitter = rng.uniform(-0.25, 0.25, (2, *vi.shape)) * CELL_DEGREES
-    vx = ORIGIN[0] + vi * CELL_DEGREES + jitter[0]
-    vy = ORIGIN[1] + vj * CELL_DEGREES + jitter[1]
-    import shapely
-
-    def block(i0, i1, j0, j1):
-        ii = np.concatenate(
-            [np.arange(i0, i1), np.full(j1 - j0, i1), np.arange(i1, i0, -1), np.full(j1 - j0, i0)]
-        )
-        jj = np.concatenate(
-            [np.full(i1 - i0, j0), np.arange(j0, j1), np.full(i1 - i0, j1), np.arange(j1, j0, -1)]
-        )
-        ring = np.column_stack([vx[ii, jj], vy[ii, jj]])
-        return shapely.Polygon(np.vstack([ring, ring[:1]]))
+    lattice = Lattice(side, rng)
+    vx, vy, block = lattice.vx, lattice.vy, lattice.block
 
     now = timezone.now()
     next_id = itertools.count(1)

@@ -41,10 +41,10 @@ except Exception:  # noqa: BLE001 - any import-time need for settings
     django.setup()
     from gridgov.regions.locate import LocateIndex
 
+from lattice import Lattice  # noqa: E402  (beside this script)
+
 from gridgov.lib.datum import gcj02_to_wgs84  # noqa: E402
 
-CELL_DEGREES = 0.0015  # about 150 m: an urban grid of a few hundred households
-ORIGIN = (121.20, 31.00)  # Shanghai, where GCJ-02 offsets are a few hundred metres
 COMMUNITY_CELLS = 10
 STREET_COMMUNITIES = 4
 CITY_CODE = "990100000000"
@@ -54,21 +54,8 @@ def build_tree(grids: int, seed: int):
     """Ids, codes, levels and GCJ-02 geometries of a city with `grids` grids."""
     rng = np.random.default_rng(seed)
     side = math.ceil(math.sqrt(grids * 1.024))  # about 2.3% of the cells stay without a grid
-    vi, vj = np.meshgrid(np.arange(side + 1), np.arange(side + 1), indexing="ij")
-    jitter = rng.uniform(-0.25, 0.25, (2, *vi.shape)) * CELL_DEGREES
-    vx = ORIGIN[0] + vi * CELL_DEGREES + jitter[0]
-    vy = ORIGIN[1] + vj * CELL_DEGREES + jitter[1]
-
-    def block(i0, i1, j0, j1):
-        """The polygon traced along the lattice vertices around cells [i0, i1) × [j0, j1)."""
-        ii = np.concatenate(
-            [np.arange(i0, i1), np.full(j1 - j0, i1), np.arange(i1, i0, -1), np.full(j1 - j0, i0)]
-        )
-        jj = np.concatenate(
-            [np.full(i1 - i0, j0), np.arange(j0, j1), np.full(i1 - i0, j1), np.arange(j1, j0, -1)]
-        )
-        ring = np.column_stack([vx[ii, jj], vy[ii, jj]])
-        return shapely.Polygon(np.vstack([ring, ring[:1]]))
+    lattice = Lattice(side, rng)
+    vx, vy, block = lattice.vx, lattice.vy, lattice.block
 
     ids, codes, levels, geometries = [], [], [], []
 
