@@ -3,7 +3,7 @@
     pip install gunicorn      # into the venv, for the benchmark only
     python bench/intake_load.py --database-url postgres://postgres@127.0.0.1:5432/gridgov_scale_1m \
         [--workers 3] [--concurrency 4,8,16,32] [--seconds 30] [--retry-share 0.1] \
-        [--race-share 0.02] [--timeout 2] [--json FILE]
+        [--race-share 0.02] [--timeout 2] [--batch 1] [--json FILE]
 
 Run bench/generate.py first. The script starts gunicorn (sync workers) against the database,
 creates an API token for the district dispatcher (a hotline operator: `gridgov token
@@ -11,6 +11,10 @@ create dispatcher --name bench`), warms every worker up (the first request of a 
 builds its locate index), then at each concurrency runs that many client threads for
 --seconds. Each thread takes cases in one after another over a keep-alive connection: a
 JSON body with a point in the dispatcher's district and an Idempotency-Key of its own.
+
+With --batch N (N > 1) each request carries N cases to POST /api/v1/cases/batch, each
+with its own idempotency key, as a feed such as the 12345 platform would send them; the
+retries below then re-send the whole batch with the same keys.
 
 Retries, as a real client makes them, reuse the logical case's key:
 - --retry-share of the cases are sent a second time after the answer (a client that lost
@@ -71,27 +75,33 @@ class Stats:
     def __init__(self):
         self.lock = threading.Lock()
         self.latencies = []  # ms, every request that got an answer
-        self.statuses = Counter()
+        self.statuses = Counter()  # per case: a batch answers one status per item
         self.errors = Counter()  # timeouts, connection errors
         self.answers = {}  # key → set of case numbers
         self.logical = 0
         self.requests = 0
 
-    def record(self, key, status, number, ms, error=None):
+    def record(self, outcomes, ms, error=None):
+        """outcomes: (key, status, number) for each case the request carried."""
         with self.lock:
             self.requests += 1
             if error:
                 self.errors[error] += 1
                 return
             self.latencies.append(ms)
-            self.statuses[status] += 1
-            if number:
-                self.answers.setdefault(key, set()).add(number)
+            for key, status, number in outcomes:
+                self.statuses[status] += 1
+                if number:
+                    self.answers.setdefault(key, set()).add(number)
 
 
-def send(target, conn_box, body, key, timeout, stats):
-    """One HTTP request; returns (status, number) or (None, None) after an error."""
-    headers = dict(target.headers, **{"Idempotency-Key": key})
+def send(target, conn_box, body, keys, timeout, stats):
+    """One HTTP request carrying one case (keys of one) or a batch; returns the HTTP status
+    (None after an error)."""
+    batch = len(keys) > 1
+    headers = dict(target.headers)
+    if not batch:
+        headers["Idempotency-Key"] = keys[0]
     started = time.perf_counter()
     try:
         conn = conn_box[0]
@@ -99,15 +109,21 @@ def send(target, conn_box, body, key, timeout, stats):
             conn = conn_box[0] = http.client.HTTPConnection(
                 target.host, target.port, timeout=timeout
             )
-        conn.request("POST", "/api/v1/cases", body=body, headers=headers)
+        path = "/api/v1/cases/batch" if batch else "/api/v1/cases"
+        conn.request("POST", path, body=body, headers=headers)
         response = conn.getresponse()
         payload = response.read()
         ms = (time.perf_counter() - started) * 1000
-        number = None
-        if response.status in (200, 201):
-            number = json.loads(payload).get("number")
-        stats.record(key, response.status, number, ms)
-        return response.status, number
+        outcomes = []
+        if response.status in (200, 201) and batch:
+            for result in json.loads(payload)["results"]:
+                outcomes.append((keys[result["index"]], result["status"], result.get("number")))
+        elif response.status in (200, 201):
+            outcomes.append((keys[0], response.status, json.loads(payload).get("number")))
+        else:
+            outcomes = [(key, response.status, None) for key in keys]
+        stats.record(outcomes, ms)
+        return response.status
     except TimeoutError:
         error = "timeout"
     except (OSError, http.client.HTTPException) as exc:
@@ -116,8 +132,8 @@ def send(target, conn_box, body, key, timeout, stats):
     if conn_box[0] is not None:
         conn_box[0].close()
         conn_box[0] = None
-    stats.record(key, None, None, 0, error)
-    return None, None
+    stats.record([], 0, error)
+    return None
 
 
 def client_thread(target, plan, deadline, stats, seed, args, run_id, counter):
@@ -126,12 +142,13 @@ def client_thread(target, plan, deadline, stats, seed, args, run_id, counter):
     helper = ThreadPoolExecutor(1)
     while time.monotonic() < deadline:
         with counter["lock"]:
-            counter["n"] += 1
-            n = counter["n"]
-        key = f"bench-{run_id}-{n}"
-        lng, lat = rng.choice(plan["points"])
-        body = json.dumps(
-            {
+            first = counter["n"] + 1
+            counter["n"] += args.batch
+        keys, cases = [], []
+        for n in range(first, first + args.batch):
+            key = f"bench-{run_id}-{n}"
+            lng, lat = rng.choice(plan["points"])
+            case = {
                 "channel": "hotline",
                 "case_type": "complaint",
                 "category": rng.choice(plan["categories"]),
@@ -142,25 +159,29 @@ def client_thread(target, plan, deadline, stats, seed, args, run_id, counter):
                 "datum": "gcj02",
                 "reporter_name": "压测",
                 "reporter_phone": f"1990000{n % 10000:04d}",
-            },
-            ensure_ascii=False,
-        ).encode()
+            }
+            if args.batch > 1:
+                case["idempotency_key"] = key
+            keys.append(key)
+            cases.append(case)
+        payload = {"cases": cases} if args.batch > 1 else cases[0]
+        body = json.dumps(payload, ensure_ascii=False).encode()
         with stats.lock:
-            stats.logical += 1
+            stats.logical += len(keys)
         if rng.random() < args.race_share:
-            # The same key on two connections at once.
-            other = helper.submit(send, target, conns[1], body, key, args.timeout, stats)
-            status, _number = send(target, conns[0], body, key, args.timeout, stats)
+            # The same keys on two connections at once.
+            other = helper.submit(send, target, conns[1], body, keys, args.timeout, stats)
+            status = send(target, conns[0], body, keys, args.timeout, stats)
             other.result()
         else:
-            status, _number = send(target, conns[0], body, key, args.timeout, stats)
+            status = send(target, conns[0], body, keys, args.timeout, stats)
         attempts = 1
         while status is None and attempts < 4:
-            # Timed out or failed: retry with the same key, as the API asks clients to.
-            status, _number = send(target, conns[0], body, key, args.timeout, stats)
+            # Timed out or failed: retry with the same keys, as the API asks clients to.
+            status = send(target, conns[0], body, keys, args.timeout, stats)
             attempts += 1
         if status in (200, 201) and rng.random() < args.retry_share:
-            send(target, conns[0], body, key, args.timeout, stats)
+            send(target, conns[0], body, keys, args.timeout, stats)
     helper.shutdown()
     for box in conns:
         if box[0] is not None:
@@ -246,6 +267,12 @@ def main():
     parser.add_argument("--race-share", type=float, default=0.02)
     parser.add_argument("--timeout", type=float, default=2.0)
     parser.add_argument("--user", default="dispatcher")
+    parser.add_argument(
+        "--batch",
+        type=int,
+        default=1,
+        help="cases per request; above 1 they go to /api/v1/cases/batch, one key each",
+    )
     parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args()
 
@@ -288,10 +315,13 @@ def main():
     }
     connection.close()
     run_id = uuid.uuid4().hex[:8]
-    print(f"run {run_id}: {args.workers} gunicorn workers, load average {loadavg()}")
+    print(
+        f"run {run_id}: {args.workers} gunicorn workers, {args.batch} case(s) per request, "
+        f"load average {loadavg()}"
+    )
 
     process = start_gunicorn(args, env)
-    results = {"run": run_id, "workers": args.workers, "levels": []}
+    results = {"run": run_id, "workers": args.workers, "batch": args.batch, "levels": []}
     all_answers = {}
     try:
         target = Target("127.0.0.1", args.port, token)

@@ -107,7 +107,10 @@ class ApiTokenQuerySet(models.QuerySet):
         if not raw or len(raw) > 200:
             return None
         token = (
-            self.select_related("user")
+            # The user's region decides their scope on nearly every call; its boundary
+            # is never needed to act and can be large.
+            self.select_related("user__region")
+            .defer("user__region__boundary")
             .filter(key_hash=ApiToken.hash(raw), revoked_at__isnull=True)
             .first()
         )

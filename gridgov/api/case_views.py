@@ -56,14 +56,20 @@ def case_detail(request, case: Case) -> dict:
     return CaseDetailSerializer(case, context={"request": request}).data
 
 
-def intake_answer(request, case: Case) -> dict:
+def intake_answer(request, result: services.IntakeResult) -> dict:
     """The full case for a client who may see it, else only the receipt."""
-    if (
+    case = result.case
+    if not (
         request.user.is_authenticated
         and Case.objects.visible_to(request.user).filter(pk=case.pk).exists()
     ):
+        return CaseReceiptSerializer(case).data
+    if not result.created:
         return case_detail(request, case)
-    return CaseReceiptSerializer(case).data
+    # A new case is answered from what intake wrote rather than read back: the answer is
+    # most of an intake's work otherwise.
+    context = {"request": request, "intake": result}
+    return CaseDetailSerializer(case, context=context).data
 
 
 # Who may see the case gets all of it; anyone else (an anonymous reporter) the receipt.
@@ -181,7 +187,7 @@ class CaseListView(generics.GenericAPIView):
         result = services.intake_case(user, data, files, idempotency_key=key)
         location = request.build_absolute_uri(reverse("api:case-detail", args=[result.case.number]))
         return Response(
-            intake_answer(request, result.case),
+            intake_answer(request, result),
             status=201 if result.created else 200,
             headers={"Location": location},
         )

@@ -63,44 +63,22 @@ def form_input(request, form_class, extra_fields=()) -> tuple[QueryDict, MultiVa
     names = set(form_class.base_fields) | set(extra_fields)
     lists = multi_valued(form_class)
     body = request.data
-    data = QueryDict(mutable=True)
-    errors: dict[str, list[str]] = {}
     if isinstance(body, QueryDict | MultiValueDict):
+        data = QueryDict(mutable=True)
         for name in names:
             # Uploaded files sit in request.data too; they are read from request.FILES.
             values = [v for v in body.getlist(name) if isinstance(v, str)]
             if values:
                 data.setlist(name, values)
+        errors = _text_errors(data, {})
     elif isinstance(body, dict):
-        for name in names & set(body):
-            value = body[name]
-            if value is None:
-                continue
-            if isinstance(value, list):
-                if name not in lists:
-                    errors[name] = [_("Give one value, not a list.")]
-                    continue
-                items = [_scalar(item) for item in value]
-                if any(item is None for item in items):
-                    errors[name] = [_("Give a list of text values.")]
-                    continue
-                data.setlist(name, items)
-                continue
-            item = _scalar(value)
-            if item is None:
-                errors[name] = [_("Give text or a number, not an object.")]
-                continue
-            data.setlist(name, [item])
+        data, errors = json_form_input(body, form_class, extra_fields)
     elif body is not None and body != {}:
         raise exceptions.ValidationError(
             {"non_field_errors": [_("Send a JSON object (or a multipart form).")]}
         )
-    for name in data:
-        if name in errors:
-            continue
-        problems = {text_problem(value) for value in data.getlist(name)} - {None}
-        if problems:
-            errors[name] = sorted(problems)
+    else:
+        data, errors = QueryDict(mutable=True), {}
     if errors:
         raise exceptions.ValidationError(errors)
     files = MultiValueDict()
@@ -111,24 +89,68 @@ def form_input(request, form_class, extra_fields=()) -> tuple[QueryDict, MultiVa
     return data, files
 
 
+def json_form_input(
+    body: dict, form_class, extra_fields=()
+) -> tuple[QueryDict, dict[str, list[str]]]:
+    """A JSON object as form data for `form_class` (its fields and `extra_fields` only), and
+    the errors of the fields that cannot be read, by field name."""
+    names = set(form_class.base_fields) | set(extra_fields)
+    lists = multi_valued(form_class)
+    data = QueryDict(mutable=True)
+    errors: dict[str, list[str]] = {}
+    for name in names & set(body):
+        value = body[name]
+        if value is None:
+            continue
+        if isinstance(value, list):
+            if name not in lists:
+                errors[name] = [_("Give one value, not a list.")]
+                continue
+            items = [_scalar(item) for item in value]
+            if any(item is None for item in items):
+                errors[name] = [_("Give a list of text values.")]
+                continue
+            data.setlist(name, items)
+            continue
+        item = _scalar(value)
+        if item is None:
+            errors[name] = [_("Give text or a number, not an object.")]
+            continue
+        data.setlist(name, [item])
+    return data, _text_errors(data, errors)
+
+
+def _text_errors(data: QueryDict, errors: dict) -> dict:
+    for name in data:
+        if name in errors:
+            continue
+        problems = {text_problem(value) for value in data.getlist(name)} - {None}
+        if problems:
+            errors[name] = sorted(problems)
+    return errors
+
+
 def idempotency_key(request) -> str | None:
     """The Idempotency-Key header, namespaced by the client, as the key the case is stored
-    under; None without one. Namespacing stops one client from replaying another's key and
-    getting their case back."""
+    under; None without one."""
     raw = request.headers.get(IDEMPOTENCY_HEADER)
     if raw is None:
         return None
+    key, problem = namespaced_key(request.user, raw)
+    if problem:
+        raise exceptions.ValidationError({IDEMPOTENCY_HEADER: [problem]})
+    return key
+
+
+def namespaced_key(user, raw: str) -> tuple[str | None, str | None]:
+    """(the key a case is stored under, None) for a client's raw idempotency key, or (None,
+    what is wrong with it). Namespacing stops one client from replaying another's key and
+    getting their case back."""
     raw = raw.strip()
-    user = request.user
     namespace = f"api:{user.pk if user.is_authenticated else 'anon'}:"
     limit = Case._meta.get_field("idempotency_key").max_length - len(namespace)
     if not raw or len(raw) > limit or not _KEY_PATTERN.match(raw):
-        raise exceptions.ValidationError(
-            {
-                IDEMPOTENCY_HEADER: [
-                    _("Give 1 to %(limit)d visible ASCII characters, e.g. a UUID.")
-                    % {"limit": limit}
-                ]
-            }
-        )
-    return namespace + raw
+        return None, _("Give 1 to %(limit)d visible ASCII characters, e.g. a UUID.") % {
+            "limit": limit
+        }
+    return namespace + raw, None

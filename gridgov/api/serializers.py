@@ -224,6 +224,8 @@ class EventSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
     def get_attachments(self, event):
+        if written := self.context.get("intake"):
+            return [attachment.pk for attachment in written.attachments]
         return [attachment.pk for attachment in event.attachments.all()]
 
 
@@ -333,25 +335,40 @@ class CaseDetailSerializer(CaseSummarySerializer):
     def get_master(self, case):
         return case.master.number if case.master_id else None
 
+    def _written(self):
+        """For a case intake has just written (context "intake", a services.IntakeResult):
+        its whole history is the one event and its photos, already in memory."""
+        return self.context.get("intake")
+
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_duplicates(self, case):
+        if self._written():
+            return []  # nothing can have been merged into a case not yet committed
         user = self.context["request"].user
         visible = Case.objects.visible_to(user).filter(master=case).order_by("received_at")
         return list(visible.values_list("number", flat=True))
 
     @extend_schema_field(EventSerializer(many=True))
     def get_events(self, case):
-        events = case.events.select_related("actor").prefetch_related("attachments")
+        if written := self._written():
+            events = [written.event]
+        else:
+            events = case.events.select_related("actor").prefetch_related("attachments")
         return EventSerializer(events, many=True, context=self.context).data
 
     @extend_schema_field(AssignmentSerializer(many=True))
     def get_assignments(self, case):
+        if self._written():
+            return []
         assignments = case.assignments.select_related("department", "office")
         return AssignmentSerializer(assignments, many=True, context=self.context).data
 
     @extend_schema_field(AttachmentSerializer(many=True))
     def get_attachments(self, case):
-        attachments = case.attachments.select_related("case").order_by("created_at", "pk")
+        if written := self._written():
+            attachments = written.attachments
+        else:
+            attachments = case.attachments.select_related("case").order_by("created_at", "pk")
         return AttachmentSerializer(attachments, many=True, context=self.context).data
 
     @extend_schema_field(

@@ -4,7 +4,7 @@ from django.urls import path, register_converter
 from django.views.decorators.csrf import ensure_csrf_cookie
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 
-from gridgov.api import case_views, views
+from gridgov.api import batch_views, case_views, views
 
 
 class CaseNumberConverter:
@@ -68,6 +68,8 @@ urlpatterns = [
     path("departments", views.DepartmentListView.as_view(), name="department-list"),
     path("metrics", views.MetricsView.as_view(), name="metrics"),
     path("cases", case_views.CaseListView.as_view(), name="case-list"),
+    # Before the case path: "batch" would pass for a case number.
+    path("cases/batch", batch_views.CaseBatchView.as_view(), name="case-batch"),
     path("cases/<api_case_number:number>", case_views.CaseDetailView.as_view(), name="case-detail"),
     path(
         "cases/<api_case_number:number>/photos/<api_id:pk>",

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.http import Http404
 from django.utils import timezone
@@ -36,7 +36,7 @@ from gridgov.cases.choices import (
     Status,
     Urgency,
 )
-from gridgov.cases.forms import ACTION_FORMS, IntakeForm
+from gridgov.cases.forms import ACTION_FORMS, IntakeForm, intake_categories
 from gridgov.cases.models import (
     Assignment,
     Attachment,
@@ -49,6 +49,7 @@ from gridgov.cases.models import (
     PersonalDataAccess,
     Reporter,
 )
+from gridgov.cases.signals import cases_received
 from gridgov.metrics import rollups
 from gridgov.regions.choices import Level
 from gridgov.regions.gazetteer import match_address
@@ -135,53 +136,28 @@ class IntakeResult:
     case: Case
     created: bool
     warnings: list[str] = field(default_factory=list)
+    # What a new case's intake wrote, so that its answer need not read it back.
+    event: CaseEvent | None = None
+    attachments: list[Attachment] = field(default_factory=list)
 
 
 def intake_case(actor, data, files=None, *, idempotency_key=None, at=None) -> IntakeResult:
     """Take a case in (受理). A retried submission with the same idempotency key returns the
     case the first one made and creates nothing."""
-    key_limit = Case._meta.get_field("idempotency_key").max_length
-    if idempotency_key and len(idempotency_key) > key_limit:
-        # It comes from a hidden field anyone can fill; too long would be a database error.
-        message = _("This form's submission key is not valid; reload the page and try again.")
-        raise InvalidInput(message, {"idempotency_key": [{"message": message}]})
+    check_idempotency_key(idempotency_key)
     if idempotency_key:
         existing = Case.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
             return IntakeResult(existing, created=False)
-    form = IntakeForm(data, files)
-    if not form.is_valid():
-        raise InvalidInput(_("The case could not be taken in."), form.errors.get_json_data())
-    cleaned = form.cleaned_data
-    region = _place(cleaned)
     at = at or timezone.now()
+    case, cleaned = prepare_case(actor, data, files, idempotency_key=idempotency_key, at=at)
     try:
         with transaction.atomic():
-            reporter = _reporter_for(cleaned, actor)
-            case = Case.objects.create(
-                number=next_case_number(at),
-                channel=cleaned["channel"],
-                case_type=cleaned["case_type"],
-                category=cleaned.get("category"),
-                urgency=(
-                    cleaned["category"].default_urgency if cleaned.get("category") else "normal"
-                ),
-                title=cleaned["title"],
-                description=cleaned["description"],
-                address=cleaned.get("address", ""),
-                lng=cleaned.get("lng"),
-                lat=cleaned.get("lat"),
-                datum=cleaned["datum"],
-                region=region,
-                region_path=region.path,
-                reporter=reporter,
-                received_at=at,
-                created_by=actor if actor and actor.is_authenticated else None,
-                idempotency_key=idempotency_key or None,
-            )
-            # The overall deadline runs from receipt, before anyone has classified the case.
-            _set_deadlines(case, at)
-            case.save(update_fields=["accept_due_at", "reply_due_at", "due_at", "deadline_warning"])
+            case.reporter = _reporter_for(cleaned, actor)
+            # The number last: the day's sequence row stays locked until commit, and every
+            # other intake of the day waits for it.
+            case.number = next_case_numbers(at, 1)[0]
+            case.save(force_insert=True)
             event = _write_event(
                 case,
                 actor,
@@ -191,7 +167,8 @@ def intake_case(actor, data, files=None, *, idempotency_key=None, at=None) -> In
                 at=at,
                 data={"channel": case.channel},
             )
-            _attach(case, event, cleaned.get("photos") or [], actor, at)
+            attachments = _attach(case, event, cleaned.get("photos") or [], actor, at)
+            cases_received.send(sender=Case, cases=[case])
     except IntegrityError:
         # Two retries with one key raced; the loser returns the winner's case.
         if idempotency_key:
@@ -199,8 +176,91 @@ def intake_case(actor, data, files=None, *, idempotency_key=None, at=None) -> In
             if existing is not None:
                 return IntakeResult(existing, created=False)
         raise
-    warnings = [case.deadline_warning] if case.deadline_warning else []
-    return IntakeResult(case, created=True, warnings=warnings)
+    return IntakeResult(case, True, case_warnings(case), event, attachments)
+
+
+def check_idempotency_key(idempotency_key: str | None) -> None:
+    key_limit = Case._meta.get_field("idempotency_key").max_length
+    if idempotency_key and len(idempotency_key) > key_limit:
+        # It comes from a hidden field anyone can fill; too long would be a database error.
+        message = _("This form's submission key is not valid; reload the page and try again.")
+        raise InvalidInput(message, {"idempotency_key": [{"message": message}]})
+
+
+class IntakeLookups:
+    """What the cases of one batch look up alike, looked up once: the catalogue, the
+    deadline policies, and the deadlines of each time limit (a batch's cases share one
+    moment of receipt)."""
+
+    def __init__(self):
+        self.categories = {category.code: category for category in intake_categories()}
+        self._policies: dict[str, dict] = {}
+        self.deadlines: dict[tuple, dict] = {}
+
+    def policies(self, urgency: str) -> dict:
+        if urgency not in self._policies:
+            self._policies[urgency] = _policies(urgency)
+        return self._policies[urgency]
+
+
+def validate_intake(data, files=None, *, lookups: IntakeLookups | None = None) -> dict:
+    """The intake form's cleaned data; raises InvalidInput naming every field."""
+    form = IntakeForm(data, files, categories=lookups.categories if lookups else None)
+    if not form.is_valid():
+        raise InvalidInput(_("The case could not be taken in."), form.errors.get_json_data())
+    return form.cleaned_data
+
+
+def build_case(actor, cleaned, *, idempotency_key=None, at, region=None, lookups=None) -> Case:
+    """The unsaved Case (no number, no reporter yet), placed and with its deadlines; writes
+    nothing. `region`: where the point falls, when the caller has located it already."""
+    region = region or _place(cleaned)
+    category = cleaned.get("category")
+    case = Case(
+        channel=cleaned["channel"],
+        case_type=cleaned["case_type"],
+        category=category,
+        urgency=_default_urgency(category),
+        title=cleaned["title"],
+        description=cleaned["description"],
+        address=cleaned.get("address", ""),
+        lng=cleaned.get("lng"),
+        lat=cleaned.get("lat"),
+        datum=cleaned["datum"],
+        region=region,
+        region_path=region.path,
+        received_at=at,
+        created_by=actor if actor and actor.is_authenticated else None,
+        idempotency_key=idempotency_key or None,
+    )
+    # The overall deadline runs from receipt, before anyone has classified the case.
+    _set_deadlines(case, at, lookups)
+    return case
+
+
+def prepare_case(actor, data, files=None, *, idempotency_key=None, at) -> tuple[Case, dict]:
+    """Validate, place and time a case without writing anything: the unsaved Case and the
+    intake form's cleaned data. Raises InvalidInput."""
+    cleaned = validate_intake(data, files)
+    return build_case(actor, cleaned, idempotency_key=idempotency_key, at=at), cleaned
+
+
+def case_warnings(case: Case) -> list[str]:
+    return [case.deadline_warning] if case.deadline_warning else []
+
+
+def receive_event(case: Case, actor, at) -> CaseEvent:
+    """The unsaved receive event of a new case (batch intake writes them in bulk)."""
+    return CaseEvent(
+        case=case,
+        action=Action.RECEIVE,
+        from_status="",
+        to_status=Status.RECEIVED,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor_role=getattr(actor, "role", "") if actor is not None else "",
+        data={"channel": case.channel},
+        created_at=at,
+    )
 
 
 def _default_urgency(category) -> str:
@@ -222,8 +282,13 @@ def _place(cleaned) -> "object":
     return region
 
 
+def reporter_phone(cleaned) -> str:
+    """The phone as stored: digits and a leading plus, whatever the caller typed around them."""
+    return "".join(ch for ch in (cleaned.get("reporter_phone") or "") if ch.isdigit() or ch == "+")
+
+
 def _reporter_for(cleaned, actor) -> Reporter | None:
-    phone = "".join(ch for ch in (cleaned.get("reporter_phone") or "") if ch.isdigit() or ch == "+")
+    phone = reporter_phone(cleaned)
     if actor is not None and getattr(actor, "role", None) == Role.RESIDENT:
         return _resident_reporter(actor, cleaned, phone)
     if not phone:
@@ -249,38 +314,47 @@ def _resident_reporter(actor, cleaned, phone) -> Reporter:
     return Reporter.objects.create(name=name[:50], phone=phone, user=actor)
 
 
-def next_case_number(at: datetime) -> str:
-    """20261123-000123: the local day and that day's sequence.
+def next_case_numbers(at: datetime, count: int) -> list[str]:
+    """`count` consecutive numbers of the local day of `at`: 20261123-000123, the day and
+    that day's sequence.
 
-    The UPDATE takes the day's row lock, so concurrent intakes queue for a number rather
-    than colliding; call inside the intake transaction.
+    The UPDATE takes the day's row lock, so concurrent intakes queue for numbers rather
+    than colliding, and the numbers of committed cases have no gaps. Call it inside the
+    intake transaction, as late as possible: the lock is held until commit.
     """
     day = timezone.localtime(at).date()
+    table = connection.ops.quote_name(CaseNumberSequence._meta.db_table)
     for _attempt in range(3):
-        if CaseNumberSequence.objects.filter(day=day).update(last=F("last") + 1):
-            last = CaseNumberSequence.objects.values_list("last", flat=True).get(day=day)
-            return f"{day:%Y%m%d}-{last:06d}"
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET last = last + %s WHERE day = %s RETURNING last",
+                [count, connection.ops.adapt_datefield_value(day)],
+            )
+            row = cursor.fetchone()
+        if row is not None:
+            last = row[0]
+            break
         try:
             with transaction.atomic():
-                CaseNumberSequence.objects.create(day=day, last=1)
-            return f"{day:%Y%m%d}-{1:06d}"
+                CaseNumberSequence.objects.create(day=day, last=count)
+            last = count
+            break
         except IntegrityError:
-            continue  # another intake created the day's row first: take the next number
-    raise RuntimeError("Could not allocate a case number.")
+            continue  # another intake created the day's row first: take the next numbers
+    else:
+        raise RuntimeError("Could not allocate a case number.")
+    return [f"{day:%Y%m%d}-{n:06d}" for n in range(last - count + 1, last + 1)]
 
 
 # --- deadlines ---------------------------------------------------------------
 
 
-def deadline_policy(category, urgency: str) -> tuple[int, int, str, int]:
+def deadline_policy(category, urgency: str, policies=None) -> tuple[int, int, str, int]:
     """(accept hours, handle amount, handle unit, verify hours) for a category and urgency:
     the category's own policy, else its nearest ancestor's, else the default for the
-    urgency, else the settings' hotline tiers."""
+    urgency, else the settings' hotline tiers. `policies`: the urgency's, if loaded."""
     chain = category.lineage() if category is not None else []
-    policies = {
-        (policy.category_id, policy.urgency): policy
-        for policy in DeadlinePolicy.objects.filter(urgency=urgency)
-    }
+    policies = _policies(urgency) if policies is None else policies
     for key in [(c.pk, urgency) for c in chain] + [(None, urgency)]:
         if key in policies:
             p = policies[key]
@@ -289,14 +363,34 @@ def deadline_policy(category, urgency: str) -> tuple[int, int, str, int]:
     return tier["accept_hours"], tier["handle_amount"], tier["handle_unit"], tier["verify_hours"]
 
 
-def _set_deadlines(case: Case, start: datetime) -> None:
-    accept_hours, amount, unit, verify_hours = deadline_policy(case.category, case.urgency)
+def _policies(urgency: str) -> dict:
+    return {
+        (policy.category_id, policy.urgency): policy
+        for policy in DeadlinePolicy.objects.filter(urgency=urgency)
+    }
+
+
+_DEADLINE_FIELDS = ("accept_due_at", "reply_due_at", "due_at", "deadline_warning")
+
+
+def _set_deadlines(case: Case, start: datetime, lookups: IntakeLookups | None = None) -> None:
+    policies = lookups.policies(case.urgency) if lookups else None
+    limits = deadline_policy(case.category, case.urgency, policies)
+    known = lookups.deadlines.get((limits, start, case.received_at)) if lookups else None
+    if known is not None:
+        for name, value in known.items():
+            setattr(case, name, value)
+        return
+    accept_hours, amount, unit, verify_hours = limits
     handle = deadline_from(case.received_at, amount, unit)
     overall = add_hours(handle.due_at, verify_hours)
     case.accept_due_at = add_hours(start, accept_hours).due_at
     case.reply_due_at = handle.due_at
     case.due_at = overall.due_at
     case.deadline_warning = " ".join(handle.warnings)[:300]
+    if lookups is not None:
+        deadlines = {name: getattr(case, name) for name in _DEADLINE_FIELDS}
+        lookups.deadlines[(limits, start, case.received_at)] = deadlines
 
 
 # --- transitions -------------------------------------------------------------
@@ -422,8 +516,8 @@ def _write_event(
     )
 
 
-def _attach(case, event, photos, actor, at) -> None:
-    for photo in photos:
+def _attach(case, event, photos, actor, at) -> list[Attachment]:
+    return [
         Attachment.objects.create(
             case=case,
             event=event,
@@ -433,6 +527,8 @@ def _attach(case, event, photos, actor, at) -> None:
             uploaded_by=actor if actor and actor.is_authenticated else None,
             created_at=at,
         )
+        for photo in photos
+    ]
 
 
 def _active_assignments(case):

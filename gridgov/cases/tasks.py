@@ -12,9 +12,10 @@ from django_tasks_db import DatabaseBackend
 
 from gridgov.cases.deadlines import watch_deadlines
 
-# Finished watches kept for looking back at in the admin; at one a minute, older ones
-# would only grow the table.
-KEEP_WATCH_RESULTS = timedelta(days=1)
+# Finished tasks kept for looking back at in the admin; at a watch a minute and a triage
+# per case taken in, older ones would only grow the table. Failed ones stay until someone
+# has looked.
+KEEP_FINISHED_RESULTS = timedelta(days=1)
 
 
 @task()
@@ -39,9 +40,10 @@ def enqueue_watch() -> bool:
         )
         if mine.filter(status=TaskResultStatus.READY).exists():
             return False
-        mine.filter(
+        DBTaskResult.objects.filter(
+            backend_name=backend.alias,
             status=TaskResultStatus.SUCCESSFUL,
-            finished_at__lt=timezone.now() - KEEP_WATCH_RESULTS,
+            finished_at__lt=timezone.now() - KEEP_FINISHED_RESULTS,
         ).delete()
     watch_deadlines_task.enqueue()
     return True

@@ -416,7 +416,8 @@ def locate(lng, lat, datum: str = Datum.WGS84) -> LocateResult:
         entry = int(index.locate_entries(np.array([lng]), np.array([lat]), datum)[0])
         if entry < 0:
             raise OutsideServiceArea(lng, lat, datum)
-        region = Region.objects.filter(pk=int(index.ids[entry])).first()
+        # Not the boundary: the index has already tested it, and a district's is large.
+        region = Region.objects.defer("boundary").filter(pk=int(index.ids[entry])).first()
         if region is not None:
             break
         invalidate()

@@ -5,7 +5,8 @@ becomes active (each suggestion asks the database which version is active: one q
 A cases model (learned from gridgov's own closed cases) is preferred; until one is trained,
 a messages model predicts the hotline subject class and the class's default leaf is used.
 
-After intake (a post_save of a new Case, run on commit) every case gets a TriageSuggestion.
+Intake queues a task for `gridgov worker` (on the cases_received signal), which gives every
+new case a TriageSuggestion.
 Below the confidence threshold it waits for a person; above it, a category whose
 TriageCategorySetting allows it is registered and dispatched by the triage account.
 """
@@ -18,7 +19,6 @@ from functools import partial
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models.signals import post_save
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -466,21 +466,26 @@ def triage_case(case_id: int, *, model: LoadedModel | None = None) -> TriageSugg
 # --- the intake hook ----------------------------------------------------------------------------
 
 
-def _triage_after_intake(case_id: int) -> None:
-    try:
-        triage_case(case_id)
-    except Exception:  # a broken model must not turn a received case into an error page
-        log.exception("Triage failed for case id %s; it waits for a person.", case_id)
+def _queue_triage(case_ids: list[int]) -> None:
+    from django_tasks_db import DatabaseBackend
+
+    from gridgov.triage.tasks import triage_cases_task
+
+    if isinstance(triage_cases_task.get_backend(), DatabaseBackend):
+        # Inside the intake's transaction: the task row exists exactly when the cases do,
+        # and costs one INSERT rather than a commit of its own.
+        triage_cases_task.enqueue(case_ids)
+    else:
+        # A backend outside the database (or one that runs at once) must see the cases.
+        transaction.on_commit(partial(triage_cases_task.enqueue, case_ids))
 
 
-def _on_case_saved(sender, instance, created, raw=False, **kwargs):
-    if created and not raw and triage_settings()["ON_INTAKE"]:
-        # After commit: the case must exist for the dispatch, and intake must not wait on
-        # a model load inside its transaction.
-        transaction.on_commit(partial(_triage_after_intake, instance.pk))
+def _on_cases_received(sender, cases, **kwargs):
+    if triage_settings()["ON_INTAKE"]:
+        _queue_triage([case.pk for case in cases])
 
 
 def connect_intake_hook() -> None:
-    from gridgov.cases.models import Case
+    from gridgov.cases.signals import cases_received
 
-    post_save.connect(_on_case_saved, sender=Case, dispatch_uid="gridgov.triage.intake")
+    cases_received.connect(_on_cases_received, dispatch_uid="gridgov.triage.intake")

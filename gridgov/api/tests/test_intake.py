@@ -45,6 +45,17 @@ class IntakeTests(ApiTestCase):
         self.assertEqual(body["events"][0]["action"], "receive")
         self.assertTrue(response["Location"].endswith(f"/api/v1/cases/{case.number}"))
 
+    def test_the_answer_is_the_case_as_a_later_read_shows_it(self):
+        for user, send in [(self.dispatcher, self.post), (self.grid_worker, self.post_multipart)]:
+            with self.subTest(user=user.username):
+                body = {**REPORT, "category": "E0502", "address": "望江路12号"}
+                if send == self.post_multipart:
+                    body["photos"] = [png(), png()]
+                answer = send(api_url("case-list"), body, user).json()
+                read = self.get(api_url("case-detail", answer["number"]), user).json()
+                self.assertEqual(answer, read)
+                self.assertEqual(len(answer["attachments"]), 2 if "photos" in body else 0)
+
     def test_an_anonymous_report_comes_by_api_and_answers_only_a_receipt(self):
         response = self.post(api_url("case-list"), {**REPORT, "channel": "hotline"})
         self.assertEqual(response.status_code, 201, response.content)

@@ -1,7 +1,10 @@
 """Builders for cases on top of the shared cast (gridgov/accounts/tests/base.py)."""
 
 from datetime import datetime
+from unittest import mock
 from zoneinfo import ZoneInfo
+
+from django.core.management import call_command
 
 from gridgov.accounts.models import Department
 from gridgov.accounts.tests.base import CastTestCase, make_user
@@ -14,6 +17,13 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 def at(*args) -> datetime:
     """A moment in Shanghai time: at(2026, 2, 13, 10)."""
     return datetime(*args, tzinfo=SHANGHAI)
+
+
+def run_queued_tasks() -> None:
+    """What `gridgov worker` does with the task queue, until it is empty."""
+    # The worker drops connections it finds inside a transaction, as each test is.
+    with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
+        call_command("db_worker", batch=True, reload=False, startup_delay=False, verbosity=0)
 
 
 def build_case_cast(cls):

@@ -18,7 +18,7 @@ from django.utils import translation
 from gridgov.accounts.choices import Role
 from gridgov.accounts.models import Department
 from gridgov.accounts.tests.base import make_region, make_user, square
-from gridgov.cases import services
+from gridgov.cases import batch, services
 from gridgov.cases.choices import Action, AssignmentState
 from gridgov.cases.models import Assignment, Case, CaseEvent, CaseNumberSequence, Category
 from gridgov.cases.tests.base import at
@@ -148,6 +148,28 @@ class ConcurrencyTests(TransactionTestCase):
         # The loser's number was rolled back with the rest of its transaction: no gap.
         self.assertEqual(CaseNumberSequence.objects.get().last, 1)
         self.assertEqual(Case.objects.get().number, "20260302-000001")
+
+    def test_two_simultaneous_batches_sharing_a_key_make_that_case_once(self):
+        received = at(2026, 3, 2, 10)
+        items = [
+            [({**DATA, "title": "A"}, "feed-a"), ({**DATA, "title": "shared"}, "feed-shared")],
+            [({**DATA, "title": "shared"}, "feed-shared"), ({**DATA, "title": "B"}, "feed-b")],
+        ]
+        # Both find no earlier case under the shared key before either commits.
+        slow_deadlines = slowly(services._set_deadlines)
+        with mock.patch.object(services, "_set_deadlines", slow_deadlines):
+            results = run_together(
+                2, lambda i: batch.intake_batch(self.dispatcher, items[i], at=received)
+            )
+        self.assertEqual([kind for kind, _value in results], ["ok", "ok"], results)
+        statuses = sorted(item.status for _kind, value in results for item in value)
+        self.assertEqual(statuses, [200, 201, 201, 201])
+        shared = {value[1 - i].case.pk for i, (_kind, value) in enumerate(results)}
+        self.assertEqual(len(shared), 1)
+        self.assertEqual(sorted(Case.objects.values_list("title", flat=True)), ["A", "B", "shared"])
+        # The loser's numbers were rolled back with the rest of its transaction: no gap.
+        numbers = sorted(Case.objects.values_list("number", flat=True))
+        self.assertEqual(numbers, [f"20260302-{n:06d}" for n in (1, 2, 3)])
 
     def test_twenty_simultaneous_intakes_get_twenty_consecutive_numbers(self):
         received = at(2026, 3, 2, 10)

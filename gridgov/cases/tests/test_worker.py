@@ -12,6 +12,7 @@ from django_tasks_db.models import DBTaskResult
 from gridgov.cases.management.commands import worker
 from gridgov.cases.tasks import enqueue_watch, watch_deadlines_task
 from gridgov.cases.tests.base import CaseTestCase
+from gridgov.triage.tasks import triage_cases_task
 
 
 class WorkerTestCase(CaseTestCase):
@@ -54,8 +55,7 @@ class TaskTests(WorkerTestCase):
         case = self.late_case()
         self.assertTrue(enqueue_watch())
         self.assertFalse(enqueue_watch())  # one is already waiting
-        [queued] = DBTaskResult.objects.all()
-        self.assertEqual(queued.task_path, watch_deadlines_task.module_path)
+        [queued] = DBTaskResult.objects.filter(task_path=watch_deadlines_task.module_path)
 
         # The worker drops connections it finds inside a transaction, as each test is.
         with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
@@ -67,14 +67,18 @@ class TaskTests(WorkerTestCase):
         self.assert_marked(case)
         self.assertTrue(enqueue_watch())
 
-    def test_old_finished_watches_are_pruned(self):
+    def test_old_successful_tasks_are_pruned_and_failed_ones_kept(self):
+        self.intake()  # queues a triage
         enqueue_watch()
-        DBTaskResult.objects.update(
-            status=TaskResultStatus.SUCCESSFUL, finished_at=timezone.now() - timedelta(days=2)
-        )
+        two_days_ago = timezone.now() - timedelta(days=2)
+        DBTaskResult.objects.update(status=TaskResultStatus.SUCCESSFUL, finished_at=two_days_ago)
+        failed = DBTaskResult.objects.filter(task_path=triage_cases_task.module_path).get()
+        failed.status = TaskResultStatus.FAILED
+        failed.save()
         enqueue_watch()
         self.assertEqual(
-            list(DBTaskResult.objects.values_list("status", flat=True)), [TaskResultStatus.READY]
+            sorted(DBTaskResult.objects.values_list("status", flat=True)),
+            sorted([TaskResultStatus.READY, TaskResultStatus.FAILED]),
         )
 
 

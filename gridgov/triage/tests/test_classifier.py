@@ -9,10 +9,12 @@ import tempfile
 from pathlib import Path
 
 from django.test import override_settings
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from gridgov.accounts.models import Department
 from gridgov.cases.models import Category
-from gridgov.cases.tests.base import CaseTestCase
+from gridgov.cases.tests.base import CaseTestCase, run_queued_tasks
 from gridgov.triage import classifier, training
 from gridgov.triage.models import (
     TriageCategorySetting,
@@ -21,6 +23,7 @@ from gridgov.triage.models import (
     TriageModelKind,
     TriageSuggestion,
 )
+from gridgov.triage.tasks import triage_cases_task
 
 TOPICS = {
     "环境保护": ["噪音", "噪声扰民", "夜间施工", "排放废气", "污水直排", "油烟污染", "粉尘"],
@@ -105,8 +108,8 @@ class TriageTestCase(CaseTestCase):
         return self.intake(**fields)
 
     def intake_and_triage(self, **fields):
-        with self.captureOnCommitCallbacks(execute=True):
-            case = self.noisy_case(**fields)
+        case = self.noisy_case(**fields)
+        run_queued_tasks()
         case.refresh_from_db()
         return case
 
@@ -213,6 +216,36 @@ class SuggestionTest(TriageTestCase):
 
 
 class DispatchDecisionTest(TriageTestCase):
+    def test_intake_queues_triage_for_the_worker_instead_of_waiting_for_it(self):
+        TriageCategorySetting.objects.create(category=self.noise, auto_dispatch=True, threshold=0)
+        case = self.noisy_case()
+        [queued] = DBTaskResult.objects.filter(task_path=triage_cases_task.module_path)
+        self.assertEqual(queued.args_kwargs["args"], [[case.pk]])
+        self.assertFalse(TriageSuggestion.objects.filter(case=case).exists())
+        self.assertEqual(case.status, "received")
+
+        run_queued_tasks()
+        queued.refresh_from_db()
+        self.assertEqual(queued.status, TaskResultStatus.SUCCESSFUL)
+        decisions = queued.return_value["decisions"]
+        self.assertEqual(decisions, {str(case.pk): TriageDecision.AUTO_DISPATCHED})
+        case.refresh_from_db()
+        self.assertEqual(case.status, "dispatched")
+
+    def test_a_case_a_person_registered_before_the_worker_came_is_left_alone(self):
+        TriageCategorySetting.objects.create(category=self.noise, auto_dispatch=True, threshold=0)
+        case = self.noisy_case()
+        self.act(self.dispatcher, case, "register", category=self.noise.code)
+        run_queued_tasks()
+        self.assertFalse(TriageSuggestion.objects.filter(case=case).exists())
+        case.refresh_from_db()
+        self.assertEqual(case.status, "registered")
+
+    def test_with_triage_on_intake_off_nothing_is_queued(self):
+        with self.settings(GRIDGOV_TRIAGE={"ON_INTAKE": False}):
+            self.noisy_case()
+        self.assertFalse(DBTaskResult.objects.filter(task_path=triage_cases_task.module_path))
+
     def test_below_the_threshold_the_case_waits_for_a_person(self):
         TriageCategorySetting.objects.create(category=self.noise, auto_dispatch=True, threshold=1)
         case = self.intake_and_triage()
