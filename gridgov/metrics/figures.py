@@ -71,8 +71,9 @@ Composite score
     having nothing to rate; with every rate None the score is None and the row ranks last.
     Equal scores share a position.
 
-Queries: region_figures makes 1 query; unit_figures 1; child_region_figures 2 (the children,
-then one grouped query over the cases), whatever the number of cases, units or children.
+Queries: region_figures makes 1 query; unit_figures 1; child_region_figures and
+region_and_child_figures 2 (the children, then one grouped query over the cases),
+whatever the number of cases, units or children.
 """
 
 from dataclasses import asdict, dataclass, fields
@@ -95,10 +96,17 @@ from gridgov.cases.choices import (
     Status,
 )
 from gridgov.cases.models import Assignment, Case
-from gridgov.metrics.models import AreaDailyRollup, DailyRollup, UnitDailyRollup
+from gridgov.metrics.models import (
+    AreaDailyRollup,
+    CategoryDailyRollup,
+    DailyRollup,
+    DistrictDailyRollup,
+    UnitDailyRollup,
+)
 from gridgov.metrics.rollups import (
     AREA_LEVEL,
     COHORT,
+    DISTRICT_LEVEL,
     UNIT_LEVEL,
     cohort_conditions,
     covers,
@@ -644,15 +652,23 @@ def _region_rows(
     region: Region, window: _Window, config: dict, group: dict, depth_path: str
 ) -> list[dict]:
     """`depth_path`: the deepest path the answer tells apart (the region's, or its
-    children's): the community-grain AreaDailyRollup when that is fine enough."""
-    model = AreaDailyRollup if covers(depth_path, AREA_LEVEL) else DailyRollup
-    rollups = model.objects.filter(region_path__startswith=region.path)
+    children's): the coarsest rollup that is fine enough answers."""
+    rollups = _area_rollup(depth_path).objects.filter(region_path__startswith=region.path)
     cases = Case.objects.filter(region_path__startswith=region.path)
     branches = [
         _rollup_branch(rollups, window, config, None),
         *_case_branches(cases, "", window, config, None),
     ]
     return _sum_union(_grouped(branches, group, _COLUMNS), group, _COLUMNS)
+
+
+def _area_rollup(depth_path: str):
+    """The coarsest rollup that tells the paths down to `depth_path` apart."""
+    if covers(depth_path, DISTRICT_LEVEL):
+        return DistrictDailyRollup
+    if covers(depth_path, AREA_LEVEL):
+        return AreaDailyRollup
+    return DailyRollup
 
 
 def _figures(cls, row: dict | None, config: dict, **identity) -> Figures:
@@ -696,21 +712,46 @@ def child_region_figures(
     Two queries: the children, then the rollups and cases grouped by the child path they
     start with.
     """
+    return region_and_child_figures(region, start, end, now=now)[1]
+
+
+def region_and_child_figures(
+    region: Region, start: datetime | None, end: datetime | None, *, now: datetime | None = None
+) -> tuple[Figures, list[Figures]]:
+    """region_figures and child_region_figures together, from the same grouped rows: the
+    region's figures are the sum of every group, its children's and its own cases'. Two
+    queries (one when the region has no children)."""
     config = metrics_settings()
     window = _window(start, end, now)
     children = list(Region.objects.filter(parent=region).order_by("path"))
+    if not children:
+        rows = _region_rows(region, window, config, _TOTAL, region.path)
+        return _figures(Figures, rows[0] if rows else None, config, **_identity(region)), []
     rows: dict[str, dict] = {}
+    total: dict | None = None
     # Children of one parent sit on one level, so their paths share a length; a tree that
     # mixes levels under one parent costs a query per length, still not one per child.
-    lengths = sorted({len(child.path) for child in children})
-    for length in lengths:
+    for length in sorted({len(child.path) for child in children}):
         group = {"child": Substr("region_path", 1, length)}
-        deepest = "-" * length
-        found = _region_rows(region, window, config, group, deepest)
+        found = _region_rows(region, window, config, group, "-" * length)
         rows.update({row["child"]: row for row in found})
-    return [
+        if total is None:
+            # Every query covers all of the region's cases: the first one's groups add up.
+            total = _added(found)
+    region_row = _figures(Figures, total, config, **_identity(region))
+    child_rows = [
         _figures(Figures, rows.get(child.path), config, **_identity(child)) for child in children
     ]
+    return region_row, child_rows
+
+
+def _added(rows: list[dict]) -> dict:
+    total: dict = {}
+    for row in rows:
+        for name, value in row.items():
+            if name != "child" and value is not None:
+                total[name] = total.get(name, 0) + value
+    return total
 
 
 def _identity(region: Region) -> dict:
@@ -806,6 +847,8 @@ def received_counts(
     cases = Case.objects.filter(region_path__startswith=region.path)
     if by == "category":
         group = {"key": F("category__name")}
+        if covers(region.path, DISTRICT_LEVEL):
+            rollups = CategoryDailyRollup.objects.filter(region_path__startswith=region.path)
         rollups = rollups.filter(category__isnull=False)
         cases = cases.filter(category__isnull=False)
     else:
@@ -839,8 +882,7 @@ def daily_counts(region: Region, first: date, last: date) -> dict[date, tuple[in
     """{day: (received, closed)} under `region` for the local days first..last, days with
     neither left out. One query: the rollups for the final cases, plus the open ones by
     the day they were received (an open case has no closed_at: a reopen clears it)."""
-    model = AreaDailyRollup if covers(region.path, AREA_LEVEL) else DailyRollup
-    rollups = model.objects.filter(
+    rollups = _area_rollup(region.path).objects.filter(
         region_path__startswith=region.path, day__gte=first, day__lte=last
     )
     opened = Case.objects.filter(

@@ -13,6 +13,15 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+def day_path_index(name: str) -> models.Index:
+    """Every figure query reads a day range under a region prefix. Day first because a
+    period is the narrow condition for a city-wide view; the path then filters inside the
+    index. The hook's UPDATE finds its row by the same columns."""
+    return models.Index(
+        fields=["day", "region_path"], name=name, opclasses=["date_ops", "varchar_pattern_ops"]
+    )
+
+
 class Counters(models.Model):
     """The counters both rollups hold; see figures.py for what each one means.
 
@@ -65,16 +74,7 @@ class DailyRollup(Counters):
     class Meta:
         verbose_name = _("daily rollup")
         verbose_name_plural = _("daily rollups")
-        indexes = [
-            # Every figure query: a day range under a region prefix. Day first because a
-            # period is the narrow condition for a city-wide view; the path then filters
-            # inside the index. The hook's UPDATE finds its row by the same columns.
-            models.Index(
-                fields=["day", "region_path"],
-                name="rollup_day_path",
-                opclasses=["date_ops", "varchar_pattern_ops"],
-            ),
-        ]
+        indexes = [day_path_index("rollup_day_path")]
 
     def __str__(self):
         return f"{self.day} {self.region_path} {self.category_id or '-'} {self.status}"
@@ -89,16 +89,45 @@ class AreaDailyRollup(Counters):
     class Meta:
         verbose_name = _("daily area rollup")
         verbose_name_plural = _("daily area rollups")
-        indexes = [
-            models.Index(
-                fields=["day", "region_path"],
-                name="area_rollup_day_path",
-                opclasses=["date_ops", "varchar_pattern_ops"],
-            ),
-        ]
+        indexes = [day_path_index("area_rollup_day_path")]
 
     def __str__(self):
         return f"{self.day} {self.region_path} {self.status}"
+
+
+class DistrictDailyRollup(Counters):
+    """Counters per day × district × status: AreaDailyRollup summed up to districts
+    (`region_path` is the district's path, or the case's own region's when higher). The
+    figures and trend of a city or a district, and a city's ranking of its districts, read
+    a few hundred rows a month here however many cases and communities there are."""
+
+    class Meta:
+        verbose_name = _("daily district rollup")
+        verbose_name_plural = _("daily district rollups")
+        indexes = [day_path_index("district_rollup_day_path")]
+
+    def __str__(self):
+        return f"{self.day} {self.region_path} {self.status}"
+
+
+class CategoryDailyRollup(models.Model):
+    """Cases received per day × district × category (`region_path` as in
+    DistrictDailyRollup): the top categories of a city or a district."""
+
+    day = models.DateField(_("day"))
+    region_path = models.CharField(max_length=64)
+    category = models.ForeignKey(
+        "cases.Category", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    received = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("daily category rollup")
+        verbose_name_plural = _("daily category rollups")
+        indexes = [day_path_index("category_rollup_day_path")]
+
+    def __str__(self):
+        return f"{self.day} {self.region_path} {self.category_id}"
 
 
 class UnitDailyRollup(Counters):
@@ -135,13 +164,7 @@ class UnitDailyRollup(Counters):
     class Meta:
         verbose_name = _("daily unit rollup")
         verbose_name_plural = _("daily unit rollups")
-        indexes = [
-            models.Index(
-                fields=["day", "region_path"],
-                name="unit_rollup_day_path",
-                opclasses=["date_ops", "varchar_pattern_ops"],
-            ),
-        ]
+        indexes = [day_path_index("unit_rollup_day_path")]
 
     def __str__(self):
         unit = self.department_id or f"office {self.office_id}"

@@ -36,7 +36,13 @@ from django.utils import timezone
 
 from gridgov.cases.choices import FINAL_STATUSES, AssignmentRole, AssignmentState, Satisfaction
 from gridgov.cases.models import Assignment, Case
-from gridgov.metrics.models import AreaDailyRollup, DailyRollup, UnitDailyRollup
+from gridgov.metrics.models import (
+    AreaDailyRollup,
+    CategoryDailyRollup,
+    DailyRollup,
+    DistrictDailyRollup,
+    UnitDailyRollup,
+)
 from gridgov.regions.choices import Level
 from gridgov.regions.codes import segments
 
@@ -61,10 +67,14 @@ UNIT_COUNTERS = (*COHORT, *DUE, "assigned", "returned")
 
 REGION_KEY = ("day", "region_id", "region_path", "category_id", "status")
 AREA_KEY = ("day", "region_path", "status")
+CATEGORY_KEY = ("day", "region_path", "category_id")
+CATEGORY_COUNTERS = ("received",)
 UNIT_KEY = ("day", "department_id", "office_id", "region_path", "status", "roles")
 
-# The coarser grains: AreaDailyRollup stops at communities, UnitDailyRollup at districts.
+# The coarser grains: AreaDailyRollup stops at communities; DistrictDailyRollup,
+# CategoryDailyRollup and UnitDailyRollup at districts.
 AREA_LEVEL = Level.COMMUNITY
+DISTRICT_LEVEL = Level.DISTRICT
 UNIT_LEVEL = Level.DISTRICT
 
 
@@ -169,13 +179,13 @@ def _add(target: dict, key: tuple, counters: dict) -> None:
             row[name] = row.get(name, 0) + value
 
 
-def contributions(cases, assignments) -> tuple[dict, dict, dict]:
-    """{key: {counter: value}} for DailyRollup, AreaDailyRollup and UnitDailyRollup, summed
-    over the final ones of `cases` (objects with CASE_FIELDS) given all their
-    `assignments` (objects with ASSIGNMENT_FIELDS)."""
+def contributions(cases, assignments) -> tuple[dict, ...]:
+    """{key: {counter: value}} for each table of TABLES, in its order, summed over the
+    final ones of `cases` (objects with CASE_FIELDS) given all their `assignments`
+    (objects with ASSIGNMENT_FIELDS)."""
     region: dict = defaultdict(dict)
     unit: dict = defaultdict(dict)
-    area_length, unit_length = path_length(AREA_LEVEL), path_length(UNIT_LEVEL)
+    unit_length = path_length(UNIT_LEVEL)
     units_of = defaultdict(dict)  # case pk → {(department_id, office_id): [roles, returned]}
     for a in assignments:
         held = units_of[a.case_id].setdefault((a.department_id, a.office_id), [0, 0])
@@ -201,15 +211,35 @@ def contributions(cases, assignments) -> tuple[dict, dict, dict]:
             _add(unit, (received_day, *who), {**cohort, "assigned": 1, "returned": returned})
             if due:
                 _add(unit, (due_day, *who), due)
-    return region, _areas(region, area_length), unit
+    return _coarser(region) + (unit,)
+
+
+def _coarser(region: dict) -> tuple[dict, ...]:
+    """DailyRollup keys and the same counters summed up to the coarser tables' keys, in
+    TABLES order (less UnitDailyRollup)."""
+    return (
+        region,
+        _areas(region, path_length(AREA_LEVEL)),
+        _areas(region, path_length(DISTRICT_LEVEL)),
+        _categories(region, path_length(DISTRICT_LEVEL)),
+    )
 
 
 def _areas(region: dict, length: int) -> dict:
-    """DailyRollup keys summed up to AreaDailyRollup keys."""
+    """DailyRollup keys summed over the categories, up to paths of `length`."""
     area: dict = defaultdict(dict)
     for (day, _region_id, path, _category_id, status), counters in region.items():
         _add(area, (day, path[:length], status), counters)
     return area
+
+
+def _categories(region: dict, length: int) -> dict:
+    """DailyRollup `received` summed over the statuses, up to paths of `length`."""
+    categories: dict = defaultdict(dict)
+    for (day, _region_id, path, category_id, _status), counters in region.items():
+        if category_id is not None and counters.get("received"):
+            _add(categories, (day, path[:length], category_id), {"received": counters["received"]})
+    return categories
 
 
 def _load(case_ids) -> tuple[list, list]:
@@ -241,7 +271,7 @@ class Change:
             # Open before and after, nothing merged into it: not in the rollups at all.
             return
         after = contributions(*_load([self.case.pk, *self.duplicate_ids]))
-        before = self.before or ({}, {}, {})
+        before = self.before or tuple({} for _table in TABLES)
         for (model, key_fields, counters), new, old in zip(TABLES, after, before, strict=True):
             _apply(model, key_fields, counters, _difference(new, old))
 
@@ -402,15 +432,14 @@ def compute_units(first: date, last: date) -> dict:
         .values(*ASSIGNMENT_FIELDS)
         .order_by()
     ]
-    _region, _area, unit = contributions(cases, assignments)
+    unit = contributions(cases, assignments)[-1]
     return _drop_empty({k: v for k, v in unit.items() if first <= k[0] < last})
 
 
-def compute(first: date, last: date) -> tuple[dict, dict, dict]:
-    """The rows of the three tables for the days [first, last), in TABLES order."""
-    region = compute_region(first, last)
-    area = _drop_empty(_areas(region, path_length(AREA_LEVEL)))
-    return region, area, compute_units(first, last)
+def compute(first: date, last: date) -> tuple[dict, ...]:
+    """The rows of the tables for the days [first, last), in TABLES order."""
+    coarser = tuple(_drop_empty(rows) for rows in _coarser(compute_region(first, last)))
+    return coarser + (compute_units(first, last),)
 
 
 def _drop_empty(rows: dict) -> dict:
@@ -437,6 +466,8 @@ def stored(model, key_fields, counters, first: date, last: date) -> dict:
 TABLES = (
     (DailyRollup, REGION_KEY, COUNTERS),
     (AreaDailyRollup, AREA_KEY, COUNTERS),
+    (DistrictDailyRollup, AREA_KEY, COUNTERS),
+    (CategoryDailyRollup, CATEGORY_KEY, CATEGORY_COUNTERS),
     (UnitDailyRollup, UNIT_KEY, UNIT_COUNTERS),
 )
 

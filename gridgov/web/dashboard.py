@@ -52,8 +52,8 @@ def dashboard(request):
     now = timezone.now()
     today_start = timezone.make_aware(datetime.combine(timezone.localdate(), time.min))
     today = metrics.region_figures(region, today_start, end, now=now)
-    figures = metrics.region_figures(region, start, end, now=now)
-    children = metrics.rank(metrics.child_region_figures(region, start, end, now=now))
+    figures, children = metrics.region_and_child_figures(region, start, end, now=now)
+    children = metrics.rank(children)
     units = metrics.rank(
         [
             u

@@ -5,6 +5,7 @@ from the case rows (gridgov/metrics/direct.py, the pre-rollup implementation) af
 transitions through the services.
 """
 
+import importlib
 from collections import Counter
 from datetime import timedelta
 from io import StringIO
@@ -27,10 +28,16 @@ from gridgov.metrics.figures import (
     child_region_figures,
     daily_counts,
     received_counts,
+    region_and_child_figures,
     region_figures,
     unit_figures,
 )
-from gridgov.metrics.models import DailyRollup, UnitDailyRollup
+from gridgov.metrics.models import (
+    CategoryDailyRollup,
+    DailyRollup,
+    DistrictDailyRollup,
+    UnitDailyRollup,
+)
 from gridgov.metrics.rollups import local_day
 from gridgov.metrics.tests.base import (
     LATER,
@@ -84,6 +91,13 @@ class RollupTestCase(MetricsTestCase):
                         self.assertEqual(
                             child_region_figures(region, start, end, now=now),
                             direct_child_region_figures(region, start, end, now=now),
+                        )
+                        self.assertEqual(
+                            region_and_child_figures(region, start, end, now=now),
+                            (
+                                direct_region_figures(region, start, end, now=now),
+                                direct_child_region_figures(region, start, end, now=now),
+                            ),
                         )
                 for region in (None, self.district, self.street):
                     with self.subTest(units=region, start=start, end=end, now=now):
@@ -274,6 +288,19 @@ class RebuildTests(RollupTestCase):
         out = self.command("rebuild")
         self.assertIn("Rebuilt the rollups of 2026-02-27", out)
         self.assertIn("match the cases", self.command("check"))
+        self.assert_same_figures()
+
+    def test_upgrading_fills_the_district_and_category_rollups_from_the_finer_ones(self):
+        from django.apps import apps
+
+        migration = importlib.import_module(
+            "gridgov.metrics.migrations.0002_district_and_category_rollups"
+        )
+        self.assertTrue(CategoryDailyRollup.objects.exists())
+        DistrictDailyRollup.objects.all().delete()
+        CategoryDailyRollup.objects.all().delete()
+        migration.fill_from_finer_rollups(apps, None)
+        self.assert_consistent()
         self.assert_same_figures()
 
     def test_check_names_a_damaged_counter_and_a_rebuild_of_its_day_repairs_it(self):
