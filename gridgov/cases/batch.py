@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from gridgov.cases import services
 from gridgov.cases.models import Case, CaseEvent, Reporter
 from gridgov.cases.signals import cases_received
+from gridgov.metrics import rollups
 from gridgov.regions.locate import locate_many
 
 MAX_ITEMS = 100
@@ -136,7 +137,8 @@ def _write(actor, prepared, at) -> None:
     reporters = _reporters([cleaned for _index, _case, cleaned in prepared])
     for case, reporter in zip(cases, reporters, strict=True):
         case.reporter = reporter
-    # The numbers last, as in a single intake: the day's row stays locked until commit.
+    # The shared rows last, as in a single intake: they stay locked until commit.
+    rollups.add_new(cases)
     for case, number in zip(cases, services.next_case_numbers(at, len(cases)), strict=True):
         case.number = number
     Case.objects.bulk_create(cases)

@@ -154,8 +154,9 @@ def intake_case(actor, data, files=None, *, idempotency_key=None, at=None) -> In
     try:
         with transaction.atomic():
             case.reporter = _reporter_for(cleaned, actor)
-            # The number last: the day's sequence row stays locked until commit, and every
-            # other intake of the day waits for it.
+            # The shared rows last: the day's rollup rows and sequence row stay locked until
+            # commit, and the other intakes of the day wait for them.
+            rollups.add_new([case])
             case.number = next_case_numbers(at, 1)[0]
             case.save(force_insert=True)
             event = _write_event(

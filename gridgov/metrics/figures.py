@@ -107,6 +107,7 @@ from gridgov.metrics.rollups import (
     AREA_LEVEL,
     COHORT,
     DISTRICT_LEVEL,
+    HOLDS_OPEN,
     UNIT_LEVEL,
     cohort_conditions,
     covers,
@@ -511,7 +512,7 @@ def _rollup_branch(rows, window: _Window, config: dict, masks: list[int] | None)
 
     columns = {
         **{name: total(name) for name in COHORT if name != "handling_us"},
-        "open": _zero(),  # the rollups hold final cases only
+        "open": total("received", Q(status__in=_OPEN)) if rows.model in HOLDS_OPEN else _zero(),
         "closed": total("received", Q(status__in=_CLOSED_STATUSES)),
         "handling_us": total(Cast("handling_us", FloatField())),
         "due": total("due", suspended, cohort=due),
@@ -532,9 +533,13 @@ def _rollup_branch(rows, window: _Window, config: dict, masks: list[int] | None)
     return rows, columns
 
 
-def _case_branches(rows, p: str, window: _Window, config: dict, attributed: Q | None):
-    """What the rollups do not hold, from the cases (reached by prefix `p`): the final cases
-    of the period's partial first and last days, and every open case of the period."""
+def _case_branches(
+    rows, p: str, window: _Window, config: dict, attributed: Q | None, holds_open: bool
+):
+    """What the rollups do not hold, from the cases (reached by prefix `p`): the cases of
+    the period's partial first and last days (final ones only, unless the rollup read
+    `holds_open` cases too), and the open cases of the period: every counter of theirs,
+    or with `holds_open` only what depends on now (overdue, still waiting)."""
 
     def q(**lookups):
         return Q(**{p + k: v for k, v in lookups.items()})
@@ -566,35 +571,47 @@ def _case_branches(rows, p: str, window: _Window, config: dict, attributed: Q | 
         }
 
     names = _UNIT_COLUMNS if p else _COLUMNS
-    final = rows.filter(q(status__in=_FINAL))
+    rolled_up = rows if holds_open else rows.filter(q(status__in=_FINAL))
     branches = []
     received = window.received_span.edges_q(f"{p}received_at")
     if received is not None:
         columns = {name: _zero() for name in names}
         columns.update(received_columns(None))
         columns["closed"] = count(q(status__in=_CLOSED_STATUSES))
-        branches.append((final.filter(received), columns))
+        if holds_open:
+            columns["open"] = count(q(status__in=_OPEN))
+        branches.append((rolled_up.filter(received), columns))
     due = window.due_span.edges_q(f"{p}due_at")
     if due is not None:
         columns = {name: _zero() for name in names}
         columns.update(due_columns(None))
-        branches.append((final.filter(due), columns))
+        branches.append((rolled_up.filter(due), columns))
     received, due = window.received(p), window.due(p)
-    if window.received_span.days or window.received_span.edges or window.due_span.days:
+    accepted = q(accepted_at__gte=F(f"{p}dispatched_at"))
+    now_columns = {
+        "overdue": count(received or None, _overdue(p, window.now)),
+        "waiting": count(
+            received or None,
+            q(status=Status.DISPATCHED, accept_due_at__lte=window.now, dispatched_at__isnull=False),
+            ~accepted | q(accepted_at__isnull=True),
+        ),
+    }
+    open_ = rows.filter(q(status__in=_OPEN))
+    if holds_open:
+        if window.received_span.days or window.received_span.edges:
+            # Only the open cases received in the period, through the partial index
+            # case_open_scope: the backlog, not the history.
+            columns = {name: _zero() for name in names}
+            columns.update(now_columns)
+            branches.append((open_.filter(received) if received else open_, columns))
+    elif window.received_span.days or window.received_span.edges or window.due_span.days:
         # Open cases: the backlog, read through the partial index case_open_scope however
         # large the case table grows; overdue and "still waiting" depend on now anyway.
         columns = {name: _zero() for name in names}
         columns.update(received_columns(received or None))
         columns.update(due_columns(due or None))
-        accepted = q(accepted_at__gte=F(f"{p}dispatched_at"))
         columns["open"] = count(received or None)
-        columns["overdue"] = count(received or None, _overdue(p, window.now))
-        columns["waiting"] = count(
-            received or None,
-            q(status=Status.DISPATCHED, accept_due_at__lte=window.now, dispatched_at__isnull=False),
-            ~accepted | q(accepted_at__isnull=True),
-        )
-        open_ = rows.filter(q(status__in=_OPEN))
+        columns.update(now_columns)
         if received and due:
             open_ = open_.filter(received | due)
         branches.append((open_, columns))
@@ -653,11 +670,12 @@ def _region_rows(
 ) -> list[dict]:
     """`depth_path`: the deepest path the answer tells apart (the region's, or its
     children's): the coarsest rollup that is fine enough answers."""
-    rollups = _area_rollup(depth_path).objects.filter(region_path__startswith=region.path)
+    model = _area_rollup(depth_path)
+    rollups = model.objects.filter(region_path__startswith=region.path)
     cases = Case.objects.filter(region_path__startswith=region.path)
     branches = [
         _rollup_branch(rollups, window, config, None),
-        *_case_branches(cases, "", window, config, None),
+        *_case_branches(cases, "", window, config, None, model in HOLDS_OPEN),
     ]
     return _sum_union(_grouped(branches, group, _COLUMNS), group, _COLUMNS)
 
@@ -783,26 +801,32 @@ def unit_figures(
     region: Region | None = None,
     *,
     now: datetime | None = None,
+    departments_only: bool = False,
 ) -> list[UnitFigures]:
     """One row per department and per office with an assignment on a case of the period,
-    departments first, each kind by code. With `region`, only cases in its subtree count.
-    One query."""
+    departments first, each kind by code (`departments_only`: the departments' rows). With
+    `region`, only cases in its subtree count. One query."""
     if region is not None and not covers(region.path, UNIT_LEVEL):
         # Below a district the unit rollups are too coarse; such a subtree's cases are few.
         from gridgov.metrics.direct import direct_unit_figures
 
-        return direct_unit_figures(start, end, region, now=now)
+        rows = direct_unit_figures(start, end, region, now=now)
+        return [r for r in rows if r.kind == "department"] if departments_only else rows
     config = metrics_settings()
     window = _window(start, end, now)
     rollups = UnitDailyRollup.objects.all()
     assignments = Assignment.objects.all()
+    if departments_only:
+        # Offices (every street and community) are most of the units of a large city.
+        rollups = rollups.filter(department__isnull=False)
+        assignments = assignments.filter(department__isnull=False)
     if region is not None:
         rollups = rollups.filter(region_path__startswith=region.path)
         assignments = assignments.filter(case__region_path__startswith=region.path)
     attributed = Q(state=AssignmentState.ACTIVE, role__in=config["unit_roles"])
     branches = [
         _rollup_branch(rollups, window, config, role_masks(config["unit_roles"])),
-        *_case_branches(assignments, "case__", window, config, attributed),
+        *_case_branches(assignments, "case__", window, config, attributed, holds_open=True),
     ]
     rows = _sum_union(
         _grouped(branches, _UNIT, _UNIT_COLUMNS), _UNIT, _UNIT_COLUMNS, wrap=_unit_names
@@ -855,6 +879,7 @@ def received_counts(
         group = {"key": F("region_id")}
         rollups = rollups.filter(region__level=Level.GRID)
         cases = cases.filter(region__level=Level.GRID)
+    holds_open = rollups.model in HOLDS_OPEN
     branches = []
     days = span.days_q()
     if days is not None:
@@ -863,8 +888,9 @@ def received_counts(
         branches.append((rows, {"count": Sum("received")}))
     edges = span.edges_q("received_at")
     if edges is not None:
-        branches.append((cases.filter(edges, status__in=_FINAL), {"count": Count("pk")}))
-    if span.days or span.edges:
+        rolled_up = cases if holds_open else cases.filter(status__in=_FINAL)
+        branches.append((rolled_up.filter(edges), {"count": Count("pk")}))
+    if not holds_open and (span.days or span.edges):
         opened = cases.filter(_between("received_at", start, end), status__in=_OPEN)
         branches.append((opened, {"count": Count("pk")}))
     qn = connection.ops.quote_name
@@ -880,25 +906,26 @@ def received_counts(
 
 def daily_counts(region: Region, first: date, last: date) -> dict[date, tuple[int, int]]:
     """{day: (received, closed)} under `region` for the local days first..last, days with
-    neither left out. One query: the rollups for the final cases, plus the open ones by
-    the day they were received (an open case has no closed_at: a reopen clears it)."""
-    rollups = _area_rollup(region.path).objects.filter(
+    neither left out. One query: the rollups, plus, where they hold final cases only, the
+    open ones by the day they were received (an open case has no closed_at: a reopen
+    clears it)."""
+    model = _area_rollup(region.path)
+    rollups = model.objects.filter(
         region_path__startswith=region.path, day__gte=first, day__lte=last
     )
-    opened = Case.objects.filter(
-        region_path__startswith=region.path,
-        status__in=_OPEN,
-        received_at__gte=midnight(first),
-        received_at__lt=midnight(last + timedelta(days=1)),
-    )
-    branches = [
-        (rollups, {"received": Sum("received"), "closed": Sum("closed_on_day")}),
-        (opened, {"received": Count("pk"), "closed": _zero()}),
-    ]
+    branches = [(rollups, {"received": Sum("received"), "closed": Sum("closed_on_day")})]
+    if model not in HOLDS_OPEN:
+        opened = Case.objects.filter(
+            region_path__startswith=region.path,
+            status__in=_OPEN,
+            received_at__gte=midnight(first),
+            received_at__lt=midnight(last + timedelta(days=1)),
+        )
+        branches.append((opened, {"received": Count("pk"), "closed": _zero()}))
     group = [{"day": F("day")}, {"day": TruncDate("received_at")}]
     querysets = [
         _grouped([branch], day, ["received", "closed"])[0]
-        for branch, day in zip(branches, group, strict=True)
+        for branch, day in zip(branches, group, strict=False)
     ]
     counts = {}
     for row in _sum_union(querysets, {"day": None}, ["received", "closed"]):

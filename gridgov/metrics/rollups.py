@@ -1,9 +1,12 @@
 """Daily rollups: what each case contributes, keeping them current, rebuilding and checking.
 
-Only cases whose loop is over (FINAL_STATUSES: closed, rated, rejected, merged) are rolled
-up; open cases — the backlog — are read from the case table through a partial index, since
-their figures also depend on the clock. So a case enters the rollups when it is closed,
-rejected or merged, and leaves them if reopened.
+The fine tables (DailyRollup, AreaDailyRollup) hold only the cases whose loop is over
+(FINAL_STATUSES: closed, rated, rejected, merged): a case enters them when it is closed,
+rejected or merged and leaves them if reopened, and the open cases of a subtree that small
+are read from the case table. The coarse tables (HOLDS_OPEN: district, category and unit
+rollups) hold every case, under its current status, from intake on (`add_new`). Only what
+depends on the clock — overdue, and dispatched cases still waiting past their accept
+deadline — is always read from the open cases.
 
 A case's contribution is a pure function of its row and its assignments (`contributions`),
 so keeping the rollups current is: take the contribution before a transition, take it
@@ -93,8 +96,6 @@ def covers(path: str, level: str) -> bool:
     return len(path) <= path_length(level)
 
 
-FINAL = sorted(FINAL_STATUSES)
-
 # Bits of UnitDailyRollup.roles: the active assignment roles a unit holds on a case.
 ROLE_BITS = {AssignmentRole.PENDING: 1, AssignmentRole.LEAD: 2, AssignmentRole.ASSIST: 4}
 
@@ -180,9 +181,10 @@ def _add(target: dict, key: tuple, counters: dict) -> None:
 
 
 def contributions(cases, assignments) -> tuple[dict, ...]:
-    """{key: {counter: value}} for each table of TABLES, in its order, summed over the
-    final ones of `cases` (objects with CASE_FIELDS) given all their `assignments`
-    (objects with ASSIGNMENT_FIELDS)."""
+    """{key: {counter: value}} for each table of TABLES, in its order, summed over `cases`
+    (objects with CASE_FIELDS) given all their `assignments` (objects with
+    ASSIGNMENT_FIELDS): the final cases for the tables that hold only those, every case
+    for the others (HOLDS_OPEN)."""
     region: dict = defaultdict(dict)
     unit: dict = defaultdict(dict)
     unit_length = path_length(UNIT_LEVEL)
@@ -194,8 +196,6 @@ def contributions(cases, assignments) -> tuple[dict, ...]:
         elif a.state == AssignmentState.RETURNED:
             held[1] += 1
     for c in cases:
-        if c.status not in FINAL_STATUSES:
-            continue
         place = (c.region_id, c.region_path, c.category_id, c.status)
         cohort = _cohort(c)
         received_day = local_day(c.received_at)
@@ -215,11 +215,12 @@ def contributions(cases, assignments) -> tuple[dict, ...]:
 
 
 def _coarser(region: dict) -> tuple[dict, ...]:
-    """DailyRollup keys and the same counters summed up to the coarser tables' keys, in
-    TABLES order (less UnitDailyRollup)."""
+    """DailyRollup keys of every case, summed up to each table's keys in TABLES order
+    (less UnitDailyRollup): final cases only where the table holds only those."""
+    final = {key: counters for key, counters in region.items() if key[-1] in FINAL_STATUSES}
     return (
-        region,
-        _areas(region, path_length(AREA_LEVEL)),
+        final,
+        _areas(final, path_length(AREA_LEVEL)),
         _areas(region, path_length(DISTRICT_LEVEL)),
         _categories(region, path_length(DISTRICT_LEVEL)),
     )
@@ -267,9 +268,6 @@ class Change:
     before: tuple = ()
 
     def commit(self) -> None:
-        if not (self.before or self.duplicate_ids) and self.case.status not in FINAL_STATUSES:
-            # Open before and after, nothing merged into it: not in the rollups at all.
-            return
         after = contributions(*_load([self.case.pk, *self.duplicate_ids]))
         before = self.before or tuple({} for _table in TABLES)
         for (model, key_fields, counters), new, old in zip(TABLES, after, before, strict=True):
@@ -282,11 +280,18 @@ def begin(case: Case) -> Change:
         SimpleNamespace(**row)
         for row in Case.objects.filter(master_id=case.pk).values(*CASE_FIELDS).order_by()
     ]
-    final = [c for c in (case, *duplicates) if c.status in FINAL_STATUSES]
+    cases = [case, *duplicates]
     change = Change(case, [d.pk for d in duplicates])
-    if final:
-        change.before = contributions(final, _assignments([c.pk for c in final]))
+    change.before = contributions(cases, _assignments([c.pk for c in cases]))
     return change
+
+
+def add_new(cases) -> None:
+    """Add the contributions of cases just taken in (no assignments yet): call in the
+    intake's transaction, before the case number, so that the rows the intakes of a day
+    share stay locked as briefly as the number is."""
+    for (model, key_fields, counters), delta in zip(TABLES, contributions(cases, []), strict=True):
+        _apply(model, key_fields, counters, delta)
 
 
 def _difference(after: dict, before: dict) -> dict:
@@ -385,14 +390,15 @@ def _between(field_name: str, lo: datetime, hi: datetime) -> Q:
 
 
 def compute_region(first: date, last: date) -> dict:
-    """DailyRollup rows for the days [first, last), recomputed with grouped SQL."""
+    """DailyRollup keys of every case (open ones too, for the tables that hold them) for
+    the days [first, last), recomputed with grouped SQL."""
     lo, hi = midnight(first), midnight(last)
     key = ["region_id", "region_path", "category_id", "status"]
     result: dict = defaultdict(dict)
 
     def grouped(moment: str, **aggregates):
         rows = (
-            Case.objects.filter(_between(moment, lo, hi), status__in=FINAL)
+            Case.objects.filter(_between(moment, lo, hi))
             .annotate(rollup_day=TruncDate(moment))
             .values("rollup_day", *key)
             .annotate(**aggregates)
@@ -421,7 +427,7 @@ def compute_units(first: date, last: date) -> dict:
     read in bulk and summed with `contributions` (a unit's roles on a case are a set
     over its assignments, which grouped SQL cannot express portably)."""
     lo, hi = midnight(first), midnight(last)
-    touching = (_between("received_at", lo, hi) | _between("due_at", lo, hi)) & Q(status__in=FINAL)
+    touching = _between("received_at", lo, hi) | _between("due_at", lo, hi)
     cases = [
         SimpleNamespace(**row)
         for row in Case.objects.filter(touching).values(*CASE_FIELDS).order_by()
@@ -470,6 +476,11 @@ TABLES = (
     (CategoryDailyRollup, CATEGORY_KEY, CATEGORY_COUNTERS),
     (UnitDailyRollup, UNIT_KEY, UNIT_COUNTERS),
 )
+# The tables that hold open cases too. The coarse ones do: a city's backlog is too large to
+# read live on every figure, and a transition between open states touches a few of their
+# rows. The fine ones read the open cases of their (small) subtree live instead, so that
+# intake and every transition do not also update a row per grid and category.
+HOLDS_OPEN = frozenset({DistrictDailyRollup, CategoryDailyRollup, UnitDailyRollup})
 
 
 def _lock(model) -> None:

@@ -55,11 +55,7 @@ def dashboard(request):
     figures, children = metrics.region_and_child_figures(region, start, end, now=now)
     children = metrics.rank(children)
     units = metrics.rank(
-        [
-            u
-            for u in metrics.unit_figures(start, end, region=region, now=now)
-            if u.kind == "department"
-        ]
+        metrics.unit_figures(start, end, region=region, now=now, departments_only=True)
     )
     trend_labels, trend = _trend(region, now)
     top_categories = metrics.received_counts(region, start, end, "category", 10)

@@ -5,12 +5,25 @@ from django.db import migrations, models
 from django.db.models import Sum
 from django.db.models.functions import Substr
 
-from gridgov.metrics.rollups import COUNTERS, DISTRICT_LEVEL, path_length
+from gridgov.metrics.rollups import (
+    AREA_KEY,
+    ASSIGNMENT_FIELDS,
+    CASE_FIELDS,
+    CATEGORY_KEY,
+    COUNTERS,
+    DISTRICT_LEVEL,
+    UNIT_KEY,
+    contributions,
+    path_length,
+)
+
+OPEN = ["received", "registered", "dispatched", "accepted", "handling", "replied", "verified"]
 
 
 def fill_from_finer_rollups(apps, schema_editor):
-    """Sum the rows already kept up to the new grains, so that figures read from the new
-    tables at once, without a `gridgov rollups rebuild`."""
+    """Sum the rows already kept up to the new grains, and add the open cases, which the
+    coarse tables hold from now on: figures read from them at once, without a
+    `gridgov rollups rebuild`."""
     area = apps.get_model("metrics", "AreaDailyRollup")
     daily = apps.get_model("metrics", "DailyRollup")
     district = apps.get_model("metrics", "DistrictDailyRollup")
@@ -54,6 +67,38 @@ def fill_from_finer_rollups(apps, schema_editor):
         ),
         batch_size=2000,
     )
+    add_open_cases(apps)
+
+
+def add_open_cases(apps):
+    """The open cases' contributions to the district, category and unit rollups, as rows
+    of their own (a key may have several rows: figures sum them, a rebuild merges them)."""
+    from types import SimpleNamespace
+
+    case = apps.get_model("cases", "Case")
+    assignment = apps.get_model("cases", "Assignment")
+    tables = [
+        (apps.get_model("metrics", "DistrictDailyRollup"), AREA_KEY, 2),
+        (apps.get_model("metrics", "CategoryDailyRollup"), CATEGORY_KEY, 3),
+        (apps.get_model("metrics", "UnitDailyRollup"), UNIT_KEY, 4),
+    ]
+    ids = list(case.objects.filter(status__in=OPEN).values_list("pk", flat=True))
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start : start + 5000]
+        cases = [SimpleNamespace(**row) for row in case.objects.filter(pk__in=chunk).values(*CASE_FIELDS)]
+        assignments = [
+            SimpleNamespace(**row)
+            for row in assignment.objects.filter(case_id__in=chunk).values(*ASSIGNMENT_FIELDS)
+        ]
+        rows = contributions(cases, assignments)
+        for model, key_fields, position in tables:
+            model.objects.bulk_create(
+                (
+                    model(**dict(zip(key_fields, key, strict=True)), **counters)
+                    for key, counters in rows[position].items()
+                ),
+                batch_size=2000,
+            )
 
 
 class Migration(migrations.Migration):

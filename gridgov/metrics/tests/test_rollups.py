@@ -16,6 +16,7 @@ from django.test import override_settings
 from django.utils import translation
 
 from gridgov.accounts.tests.base import make_user
+from gridgov.cases.choices import OPEN_STATUSES
 from gridgov.cases.models import Case
 from gridgov.cases.tests.base import at
 from gridgov.metrics import rollups
@@ -101,9 +102,11 @@ class RollupTestCase(MetricsTestCase):
                         )
                 for region in (None, self.district, self.street):
                     with self.subTest(units=region, start=start, end=end, now=now):
+                        direct = direct_unit_figures(start, end, region, now=now)
+                        self.assertEqual(unit_figures(start, end, region, now=now), direct)
                         self.assertEqual(
-                            unit_figures(start, end, region, now=now),
-                            direct_unit_figures(start, end, region, now=now),
+                            unit_figures(start, end, region, now=now, departments_only=True),
+                            [row for row in direct if row.kind == "department"],
                         )
 
     def assert_consistent(self):
@@ -210,26 +213,51 @@ class RollupsFollowTheLoopTests(RollupTestCase):
         self.run_the_loop()
         self.assert_same_figures()
 
-    def test_final_cases_are_rolled_up_and_open_ones_are_not(self):
+    def test_the_fine_rollups_hold_final_cases_and_the_coarse_ones_every_case(self):
         closed = self.closed_case()
-        self.new_case(MONDAY + HOUR)  # open: read from the cases
+        self.new_case(MONDAY + HOUR)  # open: dispatched
         rows = DailyRollup.objects.filter(day=MONDAY.date())
         self.assertEqual(
             [(row.status, row.received, row.closed_on_day) for row in rows], [("closed", 1, 1)]
         )
+        district = DistrictDailyRollup.objects.filter(day=MONDAY.date(), received__gt=0)
+        self.assertEqual(
+            sorted((row.status, row.received) for row in district),
+            [("closed", 1), ("dispatched", 1)],
+        )
         units = UnitDailyRollup.objects.filter(day=MONDAY.date(), department=self.department)
-        self.assertEqual(sum(row.assigned for row in units), 1)
-        # Reopened, it leaves the rollups, and leaves no row of zeros behind.
+        self.assertEqual(sum(row.assigned for row in units), 2)
+        # Reopened, it leaves the fine rollups, leaving no row of zeros behind, and moves
+        # to its new status in the coarse ones.
         self.rate(closed, MONDAY + 4 * HOUR, False, "unsatisfied")
         self.act(self.dispatcher, closed, "reopen", at=MONDAY + 5 * HOUR, reason="未解决")
         self.assertFalse(DailyRollup.objects.exists())
-        self.assertFalse(UnitDailyRollup.objects.exists())
+        self.assertFalse(DistrictDailyRollup.objects.filter(status="rated").exists())
+        self.assertEqual(
+            sum(
+                DistrictDailyRollup.objects.filter(day=MONDAY.date()).values_list(
+                    "received", flat=True
+                )
+            ),
+            2,
+        )
+        self.assert_consistent()
 
-    def test_a_transition_between_open_states_costs_one_query(self):
-        case = self.new_case()
-        change = rollups.begin(case)
-        with self.assertNumQueries(0):
-            change.commit()
+    def test_intake_adds_a_new_case_to_the_coarse_rollups_at_once(self):
+        case = self.intake(at=MONDAY, category=self.litter.code)
+        [row] = DistrictDailyRollup.objects.filter(day=MONDAY.date(), received__gt=0)
+        self.assertEqual(
+            (row.status, row.received, row.region_path), ("received", 1, self.district.path)
+        )
+        [category] = CategoryDailyRollup.objects.all()
+        self.assertEqual((category.category_id, category.received), (self.litter.pk, 1))
+        self.assertFalse(DailyRollup.objects.exists())
+        self.act(self.dispatcher, case, "register", at=MONDAY, category=self.litter.code)
+        statuses = DistrictDailyRollup.objects.filter(received__gt=0).values_list(
+            "status", flat=True
+        )
+        self.assertEqual(list(statuses), ["registered"])
+        self.assert_consistent()
 
 
 class DashboardCountTests(RollupTestCase):
@@ -297,8 +325,10 @@ class RebuildTests(RollupTestCase):
             "gridgov.metrics.migrations.0002_district_and_category_rollups"
         )
         self.assertTrue(CategoryDailyRollup.objects.exists())
+        # As before the upgrade: no coarse tables, and unit rollups of final cases only.
         DistrictDailyRollup.objects.all().delete()
         CategoryDailyRollup.objects.all().delete()
+        UnitDailyRollup.objects.filter(status__in=OPEN_STATUSES).delete()
         migration.fill_from_finer_rollups(apps, None)
         self.assert_consistent()
         self.assert_same_figures()
