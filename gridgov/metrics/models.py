@@ -22,6 +22,16 @@ def day_path_index(name: str) -> models.Index:
     )
 
 
+def path_day_index(name: str) -> models.Index:
+    """Since the city and its districts read the district grain, the finer tables answer
+    for small subtrees (a street, a community, a grid): there the path prefix is the
+    narrow condition, and with the day first a street's month read every row of the month
+    in the city (95 ms against 5 ms for its top categories on 10M cases)."""
+    return models.Index(
+        fields=["region_path", "day"], name=name, opclasses=["varchar_pattern_ops", "date_ops"]
+    )
+
+
 class Counters(models.Model):
     """The counters both rollups hold; see figures.py for what each one means.
 
@@ -74,7 +84,7 @@ class DailyRollup(Counters):
     class Meta:
         verbose_name = _("daily rollup")
         verbose_name_plural = _("daily rollups")
-        indexes = [day_path_index("rollup_day_path")]
+        indexes = [day_path_index("rollup_day_path"), path_day_index("rollup_path_day")]
 
     def __str__(self):
         return f"{self.day} {self.region_path} {self.category_id or '-'} {self.status}"
@@ -89,7 +99,10 @@ class AreaDailyRollup(Counters):
     class Meta:
         verbose_name = _("daily area rollup")
         verbose_name_plural = _("daily area rollups")
-        indexes = [day_path_index("area_rollup_day_path")]
+        indexes = [
+            day_path_index("area_rollup_day_path"),
+            path_day_index("area_rollup_path_day"),
+        ]
 
     def __str__(self):
         return f"{self.day} {self.region_path} {self.status}"

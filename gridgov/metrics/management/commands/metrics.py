@@ -8,9 +8,9 @@ from django.utils.translation import gettext as _
 
 from gridgov.metrics.figures import (
     RATE_KEYS,
-    child_region_figures,
     rank,
     ranking_weights,
+    region_and_child_figures,
     region_figures,
     unit_figures,
 )
@@ -62,12 +62,14 @@ class Command(BaseCommand):
             raise CommandError(_("--from must not be after --to."))
         period = (midnight(first), midnight(last + timedelta(days=1)))
         now = timezone.now()
-        total = region_figures(place, *period, now=now)
         ranked = []
+        if by == "children":
+            total, children = region_and_child_figures(place, *period, now=now)
+            ranked = rank(children)
+        else:
+            total = region_figures(place, *period, now=now)
         if by == "units":
             ranked = rank(unit_figures(*period, region=place, now=now))
-        elif by == "children":
-            ranked = rank(child_region_figures(place, *period, now=now))
         if output_format == "json":
             self.stdout.write(_as_json(place, first, last, by, total, ranked))
             return
