@@ -68,6 +68,7 @@ from gridgov.demo.case_texts import (
     UNRESOLVED_COMMENTS,
 )
 from gridgov.demo.city import CITY_CODE, DEMO_PASSWORD
+from gridgov.metrics import rollups
 from gridgov.regions.choices import Level
 from gridgov.regions.models import Region
 from gridgov.workdays.calendar import package_is_workday
@@ -188,7 +189,8 @@ def build_demo_cases(
             return DemoCases(created=False, cases=_demo_cases().count())
         world = World(city, random.Random(f"{seed}-accounts"))
         plans = _Planner(world, random.Random(seed), count, days, now).plan()
-        result = _Simulation(world, plans, now, say).run()
+        with rollups.deferred():
+            result = _Simulation(world, plans, now, say).run()
     result.accounts_created = world.accounts_created
     result.paths = dict(Counter(plan.path for plan in plans))
     result.statuses = dict(_demo_cases().order_by().values_list("status").annotate(n=Count("id")))

@@ -15,6 +15,7 @@ from gridgov.demo.cases import build_demo_cases
 from gridgov.demo.city import build_demo_city
 from gridgov.demo.names import PEOPLE
 from gridgov.demo.tests.test_demo import FAST_HASHER
+from gridgov.metrics import rollups
 from gridgov.regions.choices import Level
 
 # A fixed "now" in a year the holiday calendar covers: the same cases on any day the
@@ -249,6 +250,9 @@ class DemoCommandTestCase(TestCase):
             AreaDailyRollup.objects.values_list("day", "region_path", "status", "received")
         )
         self.assertTrue(kept)
+        # Generated with the hook deferred, then rebuilt: the rollups match the cases.
+        first, last = rollups.case_days()
+        self.assertEqual(rollups.check_days(first, last + timedelta(days=1)), [])
         for model in (DailyRollup, AreaDailyRollup, UnitDailyRollup):
             model.objects.all().delete()
 
