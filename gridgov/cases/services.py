@@ -159,15 +159,8 @@ def intake_case(actor, data, files=None, *, idempotency_key=None, at=None) -> In
             rollups.add_new([case])
             case.number = next_case_numbers(at, 1)[0]
             case.save(force_insert=True)
-            event = _write_event(
-                case,
-                actor,
-                Action.RECEIVE,
-                "",
-                Status.RECEIVED,
-                at=at,
-                data={"channel": case.channel},
-            )
+            event = receive_event(case, actor, at)
+            event.save(force_insert=True)
             attachments = _attach(case, event, cleaned.get("photos") or [], actor, at)
             cases_received.send(sender=Case, cases=[case])
     except IntegrityError:
@@ -252,15 +245,8 @@ def case_warnings(case: Case) -> list[str]:
 
 def receive_event(case: Case, actor, at) -> CaseEvent:
     """The unsaved receive event of a new case (batch intake writes them in bulk)."""
-    return CaseEvent(
-        case=case,
-        action=Action.RECEIVE,
-        from_status="",
-        to_status=Status.RECEIVED,
-        actor=actor if actor is not None and actor.is_authenticated else None,
-        actor_role=getattr(actor, "role", "") if actor is not None else "",
-        data={"channel": case.channel},
-        created_at=at,
+    return _new_event(
+        case, actor, Action.RECEIVE, "", Status.RECEIVED, at=at, data={"channel": case.channel}
     )
 
 
@@ -498,12 +484,18 @@ def _lock_visible(actor, number: str) -> Case:
     )
 
 
-def _write_event(
+def _write_event(case, actor, action, from_status, to_status, **fields) -> CaseEvent:
+    event = _new_event(case, actor, action, from_status, to_status, **fields)
+    event.save(force_insert=True)
+    return event
+
+
+def _new_event(
     case, actor, action, from_status, to_status, *, at, note="", data=None, unit="", actor_role=None
-):
+) -> CaseEvent:
     if actor_role is None:
         actor_role = getattr(actor, "role", "") if actor is not None else ""
-    return CaseEvent.objects.create(
+    return CaseEvent(
         case=case,
         action=action,
         from_status=from_status or "",

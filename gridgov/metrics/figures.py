@@ -739,12 +739,11 @@ def region_and_child_figures(
     """region_figures and child_region_figures together, from the same grouped rows: the
     region's figures are the sum of every group, its children's and its own cases'. Two
     queries (one when the region has no children)."""
-    config = metrics_settings()
-    window = _window(start, end, now)
     children = list(Region.objects.filter(parent=region).order_by("path"))
     if not children:
-        rows = _region_rows(region, window, config, _TOTAL, region.path)
-        return _figures(Figures, rows[0] if rows else None, config, **_identity(region)), []
+        return region_figures(region, start, end, now=now), []
+    config = metrics_settings()
+    window = _window(start, end, now)
     rows: dict[str, dict] = {}
     total: dict | None = None
     # Children of one parent sit on one level, so their paths share a length; a tree that
