@@ -10,8 +10,7 @@ from rest_framework import serializers
 
 from gridgov.cases import queries
 from gridgov.cases.choices import Channel, Status
-from gridgov.cases.deadlines import overdue_q
-from gridgov.cases.models import Case, Category
+from gridgov.cases.models import Case, Category, overdue_q
 from gridgov.regions.choices import Level
 from gridgov.regions.models import Region
 

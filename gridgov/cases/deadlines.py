@@ -42,8 +42,9 @@ class Step:
     late: Callable[[datetime], Q]
 
 
-# The same rule as Case.current_due_at(), written as filters so the database finds the
-# late cases (the status comes first in the case_status_reply_due index).
+# The same rule as Case.current_due_at() (and models.overdue_q), step by step, so that
+# each late case is told which step it missed (the status comes first in the
+# case_status_reply_due index).
 STEPS = (
     Step(
         "accept",
@@ -70,15 +71,6 @@ STEPS = (
         lambda now: Q(due_at__lte=now),
     ),
 )
-
-
-def overdue_q(now: datetime) -> Q:
-    """Open cases whose current step is past its deadline at `now`, whether marked yet or
-    not: Case.deadline_state() == "overdue" as a filter."""
-    q = Q(pk__in=[])
-    for step in STEPS:
-        q |= Q(step.late(now), status__in=step.statuses)
-    return q
 
 
 @dataclass

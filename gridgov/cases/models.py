@@ -1,7 +1,9 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -25,6 +27,33 @@ from gridgov.cases.choices import (
 from gridgov.lib.masking import mask_name, mask_phone
 from gridgov.regions.choices import Datum
 from gridgov.workdays.choices import DeadlineUnit
+
+
+def current_due(prefix: str = ""):
+    """Case.current_due_at() as a database expression over the case reached by `prefix`
+    (e.g. "case__" from an assignment): NULL for a case in no step with a deadline."""
+
+    def step(statuses, due):
+        return models.When(**{f"{prefix}status__in": sorted(statuses)}, then=due)
+
+    return models.Case(
+        step({Status.DISPATCHED}, F(f"{prefix}accept_due_at")),
+        step({Status.ACCEPTED, Status.HANDLING}, F(f"{prefix}reply_due_at")),
+        step(
+            {Status.REPLIED, Status.VERIFIED},
+            Coalesce(F(f"{prefix}verify_due_at"), F(f"{prefix}due_at")),
+        ),
+        step({Status.RECEIVED, Status.REGISTERED}, F(f"{prefix}due_at")),
+        output_field=models.DateTimeField(),
+    )
+
+
+def overdue_q(now, prefix: str = "") -> Q:
+    """Open cases whose current step is past its deadline at `now`, whether the deadline
+    watch has marked them yet or not: Case.deadline_state() == "overdue" as a filter. The
+    partial index case_open_current_due holds this expression for the open cases, so the
+    late ones are found without reading the backlog."""
+    return Q(LessThanOrEqual(current_due(prefix), now))
 
 
 class Category(models.Model):
@@ -362,6 +391,14 @@ class Case(models.Model):
                 fields=["region_path", "received_at"],
                 name="case_open_scope",
                 opclasses=["varchar_pattern_ops", "timestamptz_ops"],
+                condition=Q(status__in=sorted(s.value for s in OPEN_STATUSES)),
+            ),
+            # Overdue and "still waiting" (metrics, worklists, the API's filter): the open
+            # cases whose current step's deadline has passed, not the whole backlog.
+            models.Index(
+                current_due(),
+                "received_at",
+                name="case_open_current_due",
                 condition=Q(status__in=sorted(s.value for s in OPEN_STATUSES)),
             ),
         ]

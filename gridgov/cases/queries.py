@@ -13,8 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gridgov.accounts.choices import Role
 from gridgov.cases.choices import AssignmentState, Status
-from gridgov.cases.deadlines import overdue_q
-from gridgov.cases.models import Assignment, Case
+from gridgov.cases.models import Assignment, Case, overdue_q
 
 APPROACHING_WITHIN = timedelta(hours=24)
 

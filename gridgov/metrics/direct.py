@@ -11,13 +11,12 @@ from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q
 from django.db.models.functions import Substr
 
 from gridgov.cases.choices import OPEN_STATUSES, AssignmentState, Satisfaction, Status
-from gridgov.cases.models import Assignment, Case
+from gridgov.cases.models import Assignment, Case, overdue_q
 from gridgov.metrics.figures import (
     _COUNTED,
     Figures,
     UnitFigures,
     _identity,
-    _overdue,
     _unit_rows,
     _Window,
     _window,
@@ -66,7 +65,7 @@ def _aggregates(p: str, window: _Window, config: dict, count_field: str, attribu
     return {
         "received": count(received),
         "open": count(open_),
-        "overdue": count(open_ & _overdue(p, window.now)),
+        "overdue": count(open_ & overdue_q(window.now, p)),
         "closed": count(received & q(status__in=[Status.CLOSED, Status.RATED])),
         "response_base": count(dispatched & (accepted | waiting_late)),
         "responded_on_time": count(

@@ -95,7 +95,7 @@ from gridgov.cases.choices import (
     AssignmentState,
     Status,
 )
-from gridgov.cases.models import Assignment, Case
+from gridgov.cases.models import Assignment, Case, overdue_q
 from gridgov.metrics.models import (
     AreaDailyRollup,
     CategoryDailyRollup,
@@ -455,25 +455,6 @@ def _window(start, end, now) -> _Window:
     return _Window(start, end, now or timezone.now())
 
 
-def _overdue(p: str, now: datetime) -> Q:
-    """Open cases past their current step's deadline: Case.current_due_at as a filter."""
-
-    def q(**lookups):
-        return Q(**{p + k: v for k, v in lookups.items()})
-
-    return (
-        q(status=Status.DISPATCHED, accept_due_at__lte=now)
-        | q(status__in=[Status.ACCEPTED, Status.HANDLING], reply_due_at__lte=now)
-        | q(status__in=[Status.REPLIED, Status.VERIFIED], verify_due_at__lte=now)
-        | q(
-            status__in=[Status.REPLIED, Status.VERIFIED],
-            verify_due_at__isnull=True,
-            due_at__lte=now,
-        )
-        | q(status__in=[Status.RECEIVED, Status.REGISTERED], due_at__lte=now)
-    )
-
-
 def _and(*conditions: Q | None) -> Q | None:
     """The conjunction of the conditions given; None when that is no condition at all."""
     q = Q()
@@ -589,7 +570,7 @@ def _case_branches(
     received, due = window.received(p), window.due(p)
     accepted = q(accepted_at__gte=F(f"{p}dispatched_at"))
     now_columns = {
-        "overdue": count(received or None, _overdue(p, window.now)),
+        "overdue": count(received or None, overdue_q(window.now, p)),
         "waiting": count(
             received or None,
             q(status=Status.DISPATCHED, accept_due_at__lte=window.now, dispatched_at__isnull=False),
@@ -599,11 +580,12 @@ def _case_branches(
     open_ = rows.filter(q(status__in=_OPEN))
     if holds_open:
         if window.received_span.days or window.received_span.edges:
-            # Only the open cases received in the period, through the partial index
-            # case_open_scope: the backlog, not the history.
+            # Both counters are of late cases only: the open cases past their current
+            # deadline, through the partial index case_open_current_due, not the backlog.
             columns = {name: _zero() for name in names}
             columns.update(now_columns)
-            branches.append((open_.filter(received) if received else open_, columns))
+            late = open_.filter(overdue_q(window.now, p))
+            branches.append((late.filter(received) if received else late, columns))
     elif window.received_span.days or window.received_span.edges or window.due_span.days:
         # Open cases: the backlog, read through the partial index case_open_scope however
         # large the case table grows; overdue and "still waiting" depend on now anyway.

@@ -9,8 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from gridgov.accounts.models import User
-from gridgov.cases.deadlines import overdue_q
-from gridgov.cases.models import Case
+from gridgov.cases.models import Case, overdue_q
 from gridgov.regions.choices import LEVEL_ORDER, Level
 from gridgov.regions.models import Region
 from gridgov.regions.queries import scope_root

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from gridgov.cases import deadlines
 from gridgov.cases.deadlines import watch_deadlines
-from gridgov.cases.models import Case, CaseEvent, Notification
+from gridgov.cases.models import Case, CaseEvent, Notification, overdue_q
 from gridgov.cases.tests.base import CaseTestCase, at
 
 # A Monday with working days on either side; 滨江社区 litter (E0103) is a normal matter:
@@ -107,7 +107,7 @@ class OverdueTests(WatchTestCase):
         moments = sorted({c.current_due_at() for c in cases if c.current_due_at()})
         for now in [MONDAY, *moments, *(m - timedelta(seconds=1) for m in moments)]:
             with self.subTest(now=now):
-                filtered = set(Case.objects.filter(deadlines.overdue_q(now)))
+                filtered = set(Case.objects.filter(overdue_q(now)))
                 lit = {case for case in cases if case.deadline_state(now) == "overdue"}
                 self.assertEqual(filtered, lit)
 
