@@ -13,7 +13,15 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from gridgov.lib.env import env_bool, env_float, env_int, env_list, env_str, env_weights
+from gridgov.lib.env import (
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    env_networks,
+    env_str,
+    env_weights,
+)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(env_str("GRIDGOV_VAR_DIR", "var")).resolve()
@@ -66,6 +74,8 @@ else:
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# Reverse proxies whose X-Forwarded-For names the client, for the per-address rate limits.
+GRIDGOV_TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
 
 TIME_ZONE = env_str("TIME_ZONE", "Asia/Shanghai")
 if TIME_ZONE not in zoneinfo.available_timezones():

@@ -4,6 +4,7 @@ Each reader fails fast with ImproperlyConfigured naming the variable, so a
 misconfigured deployment stops at start-up with a message that says what to set.
 """
 
+import ipaddress
 import os
 
 from django.core.exceptions import ImproperlyConfigured
@@ -67,3 +68,17 @@ def env_float(name: str, default: float) -> float:
         return float(raw)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be a number, not {raw!r}.") from None
+
+
+def env_networks(name: str) -> tuple:
+    """`10.0.0.5,10.1.0.0/16` → IP networks (a bare address is a network of one)."""
+    networks = []
+    for item in env_list(name):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} must be IP addresses or networks separated by commas "
+                f"(10.0.0.5,10.1.0.0/16), not {item!r}."
+            ) from None
+    return tuple(networks)

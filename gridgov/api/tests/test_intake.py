@@ -1,6 +1,7 @@
 """POST /api/v1/cases: intake, idempotency, anonymous reporting, limits."""
 
 import json
+from ipaddress import ip_network
 
 from django.test import override_settings
 from rest_framework.settings import api_settings
@@ -169,6 +170,29 @@ class LimitTests(ApiTestCase):
         with throttled("1/hour"):
             self.post(api_url("case-list"), REPORT, HTTP_X_FORWARDED_FOR="1.1.1.1")
             response = self.post(api_url("case-list"), REPORT, HTTP_X_FORWARDED_FOR="2.2.2.2")
+        self.assertEqual(response.status_code, 429)
+
+    def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit(self):
+        # The test client's REMOTE_ADDR, 127.0.0.1, plays the reverse proxy.
+        proxy = override_settings(GRIDGOV_TRUSTED_PROXIES=(ip_network("127.0.0.0/8"),))
+        with proxy, throttled("1/hour"):
+            first = self.post(api_url("case-list"), REPORT, HTTP_X_FORWARDED_FOR="203.0.113.7")
+            again = self.post(api_url("case-list"), REPORT, HTTP_X_FORWARDED_FOR="203.0.113.7")
+            other = self.post(api_url("case-list"), REPORT, HTTP_X_FORWARDED_FOR="203.0.113.8")
+            # An address the client wrote before the proxy appended the real one is ignored.
+            forged = self.post(
+                api_url("case-list"), REPORT, HTTP_X_FORWARDED_FOR="198.51.100.1, 203.0.113.7"
+            )
+        self.assertEqual(
+            [r.status_code for r in (first, again, other, forged)], [201, 429, 201, 429]
+        )
+        self.assertEqual(Case.objects.count(), 2)
+
+    def test_a_proxy_not_listed_is_not_believed(self):
+        proxy = override_settings(GRIDGOV_TRUSTED_PROXIES=(ip_network("10.0.0.1"),))
+        with proxy, throttled("1/hour"):
+            self.post(api_url("case-list"), REPORT, HTTP_X_FORWARDED_FOR="203.0.113.7")
+            response = self.post(api_url("case-list"), REPORT, HTTP_X_FORWARDED_FOR="203.0.113.8")
         self.assertEqual(response.status_code, 429)
 
     @override_settings(GRIDGOV_API_MAX_BODY_BYTES=1000)
