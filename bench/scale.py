@@ -6,9 +6,10 @@
 Run bench/generate.py first. Every page is requested through Django's test client (no
 network, no browser) as the user who would open it, after one warm-up request, --repeat
 times; the table shows the median and the 95th percentile (the slowest run when there are
-fewer than 20) and the SQL statements of the last run (CaptureQueriesContext). Then
-locate throughput over --points uniform points on the city (the index built from the
-database's boundaries), the database's size per table, and this process's memory.
+fewer than 20) and the SQL statements of the last run (CaptureQueriesContext;
+--statements lists each one's time: where a page's time goes). Then locate throughput
+over --points uniform points on the city (the index built from the database's
+boundaries), the database's size per table, and this process's memory.
 """
 
 import argparse
@@ -47,6 +48,11 @@ def main():
     parser.add_argument("--points", type=int, default=1_000_000)
     parser.add_argument("--json", help="also write the results to this file")
     parser.add_argument("--only", help="labels of the pages to time, separated by semicolons")
+    parser.add_argument(
+        "--statements",
+        action="store_true",
+        help="under each page, the time of each SQL statement of its last run, slowest first",
+    )
     args = parser.parse_args()
 
     os.environ["DATABASE_URL"] = args.database_url
@@ -133,6 +139,10 @@ def main():
             f"{label:42} {row['status']:>6} {row['median_ms']:>10.0f} {row['p95_ms']:>8.0f} "
             f"{row['queries']:>8}   (load {row['loadavg']})"
         )
+        if args.statements:
+            row["statements"] = statement_split(queries.captured_queries)
+            for statement in row["statements"]:
+                print(f"    {statement['ms']:>8.1f} ms  {statement['sql']}")
     results["pages"] = rows
 
     if args.points:
@@ -143,6 +153,18 @@ def main():
     print(f"this process's RSS at the end: {results['rss_mb_end']:.0f} MB")
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2, ensure_ascii=False))
+
+
+def statement_split(captured: list[dict]) -> list[dict]:
+    """Each statement's time, slowest first, and the start of its SQL with its FROM: which
+    part of a page the time goes to."""
+    split = []
+    for query in captured:
+        sql = " ".join(query["sql"].split())
+        start = sql.find(" FROM ")
+        gist = sql[:60] + (" …" + sql[start : start + 60] if start > 60 else "")
+        split.append({"ms": round(float(query["time"]) * 1000, 1), "sql": gist})
+    return sorted(split, key=lambda statement: -statement["ms"])
 
 
 def measure_locate(points: int) -> dict:
