@@ -52,8 +52,10 @@ def overdue_q(now, prefix: str = "") -> Q:
     """Open cases whose current step is past its deadline at `now`, whether the deadline
     watch has marked them yet or not: Case.deadline_state() == "overdue" as a filter. The
     partial index case_open_current_due holds this expression for the open cases, so the
-    late ones are found without reading the backlog."""
-    return Q(LessThanOrEqual(current_due(prefix), now))
+    late ones are found without reading the backlog; the status condition, which the
+    deadline implies, is what lets the planner use that partial index."""
+    open_statuses = sorted(s.value for s in OPEN_STATUSES)
+    return Q(LessThanOrEqual(current_due(prefix), now), **{f"{prefix}status__in": open_statuses})
 
 
 class Category(models.Model):
