@@ -48,41 +48,21 @@ def main():
     from django.test.utils import CaptureQueriesContext
 
     from gridgov.accounts.models import ApiToken, User
-    from gridgov.cases.models import Category
     from gridgov.regions.models import Region
 
     user = User.objects.get(username=args.user)
     _token, secret = ApiToken.issue(user, name="bench-intake-cpu")
     client = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    from intake_load import hotline_case, intake_plan
+
     rng = random.Random(1)
-    points = list(
-        Region.objects.filter(level="grid", path__startswith=user.region.path)
-        .order_by("?")
-        .values_list("centroid_lng", "centroid_lat")[:2000]
-    )
-    categories = list(
-        Category.objects.filter(is_active=True, children__isnull=True).values_list(
-            "code", flat=True
-        )
-    )
+    plan = intake_plan(args.user, points=2000)
     run = uuid.uuid4().hex[:8]
     counter = iter(range(1, 10**9))
 
     def case(keyed: bool) -> dict:
         n = next(counter)
-        lng, lat = rng.choice(points)
-        body = {
-            "channel": "hotline",
-            "case_type": "complaint",
-            "category": rng.choice(categories),
-            "title": f"CPU {run} 第{n}件",
-            "description": "压测：路灯不亮，晚上很黑，请尽快修理。",
-            "lng": lng,
-            "lat": lat,
-            "datum": "gcj02",
-            "reporter_name": "压测",
-            "reporter_phone": f"1990000{n % 10000:04d}",
-        }
+        body = hotline_case(rng, plan, f"CPU {run} 第{n}件", n)
         if keyed:
             body["idempotency_key"] = f"cpu-{run}-{n}"
         return body

@@ -136,6 +136,46 @@ def send(target, conn_box, body, keys, timeout, stats):
     return None
 
 
+def intake_plan(username: str, points: int = 5000) -> dict:
+    """What the cases are made of: points in the operator's own district (a hotline
+    operator takes its calls) and the catalogue's leaf categories."""
+    from gridgov.accounts.models import User
+    from gridgov.cases.models import Category
+    from gridgov.regions.models import Region
+
+    user = User.objects.get(username=username)
+    return {
+        "points": list(
+            Region.objects.filter(level="grid", path__startswith=user.region.path)
+            .order_by("?")
+            .values_list("centroid_lng", "centroid_lat")[:points]
+        ),
+        "categories": list(
+            Category.objects.filter(is_active=True, children__isnull=True).values_list(
+                "code", flat=True
+            )
+        ),
+    }
+
+
+def hotline_case(rng, plan, title: str, n: int) -> dict:
+    """One case as a hotline operator's system sends it: a point in the operator's
+    district (plan["points"]), a leaf category (plan["categories"])."""
+    lng, lat = rng.choice(plan["points"])
+    return {
+        "channel": "hotline",
+        "case_type": "complaint",
+        "category": rng.choice(plan["categories"]),
+        "title": title,
+        "description": "压测：路灯不亮，晚上很黑，请尽快修理。",
+        "lng": lng,
+        "lat": lat,
+        "datum": "gcj02",
+        "reporter_name": "压测",
+        "reporter_phone": f"1990000{n % 10000:04d}",
+    }
+
+
 def client_thread(target, plan, deadline, stats, seed, args, run_id, counter):
     rng = random.Random(seed)
     conns = [[None], [None]]
@@ -147,19 +187,7 @@ def client_thread(target, plan, deadline, stats, seed, args, run_id, counter):
         keys, cases = [], []
         for n in range(first, first + args.batch):
             key = f"bench-{run_id}-{n}"
-            lng, lat = rng.choice(plan["points"])
-            case = {
-                "channel": "hotline",
-                "case_type": "complaint",
-                "category": rng.choice(plan["categories"]),
-                "title": f"压测 {run_id} 第{n}件",
-                "description": "压测：路灯不亮，晚上很黑，请尽快修理。",
-                "lng": lng,
-                "lat": lat,
-                "datum": "gcj02",
-                "reporter_name": "压测",
-                "reporter_phone": f"1990000{n % 10000:04d}",
-            }
+            case = hotline_case(rng, plan, f"压测 {run_id} 第{n}件", n)
             if args.batch > 1:
                 case["idempotency_key"] = key
             keys.append(key)
@@ -291,28 +319,11 @@ def main():
     django.setup()
     from django.db import connection
 
-    from gridgov.accounts.models import User
-    from gridgov.cases.models import Category
-    from gridgov.regions.models import Region
-
     token = subprocess.run(
         ["gridgov", "token", "create", args.user, "--name", "bench"],
         env=env, capture_output=True, text=True, check=True,
     ).stdout.split()[-1]  # fmt: skip
-    user = User.objects.get(username=args.user)
-    plan = {
-        # Points in the operator's own district: a hotline operator takes its calls.
-        "points": list(
-            Region.objects.filter(level="grid", path__startswith=user.region.path)
-            .order_by("?")
-            .values_list("centroid_lng", "centroid_lat")[:5000]
-        ),
-        "categories": list(
-            Category.objects.filter(is_active=True, children__isnull=True).values_list(
-                "code", flat=True
-            )
-        ),
-    }
+    plan = intake_plan(args.user)
     connection.close()
     run_id = uuid.uuid4().hex[:8]
     print(
