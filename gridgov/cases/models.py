@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Coalesce
-from django.db.models.lookups import LessThanOrEqual
+from django.db.models.lookups import IsNull, LessThanOrEqual
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -55,7 +55,12 @@ def overdue_q(now, prefix: str = "") -> Q:
     late ones are found without reading the backlog; the status condition, which the
     deadline implies, is what lets the planner use that partial index."""
     open_statuses = sorted(s.value for s in OPEN_STATUSES)
-    return Q(LessThanOrEqual(current_due(prefix), now), **{f"{prefix}status__in": open_statuses})
+    due = current_due(prefix)
+    # IS NOT NULL: so that a case without a deadline is false here, not unknown, and
+    # exclude(overdue_q(now)) keeps it among the cases that are not overdue.
+    return Q(
+        LessThanOrEqual(due, now), IsNull(due, False), **{f"{prefix}status__in": open_statuses}
+    )
 
 
 class Category(models.Model):

@@ -104,12 +104,16 @@ class OverdueTests(WatchTestCase):
             self.replied(at=MONDAY),
             self.closed(at=MONDAY),
         ]
+        # A case whose category sets no deadline is never overdue, and is among the rest.
+        Case.objects.filter(pk=cases[0].pk).update(due_at=None)
+        cases[0].refresh_from_db()
         moments = sorted({c.current_due_at() for c in cases if c.current_due_at()})
         for now in [MONDAY, *moments, *(m - timedelta(seconds=1) for m in moments)]:
             with self.subTest(now=now):
                 filtered = set(Case.objects.filter(overdue_q(now)))
                 lit = {case for case in cases if case.deadline_state(now) == "overdue"}
                 self.assertEqual(filtered, lit)
+                self.assertEqual(set(Case.objects.exclude(overdue_q(now))), set(cases) - lit)
 
     def test_an_approved_extension_clears_the_mark_until_the_new_deadline_passes(self):
         case = self.handling(at=MONDAY)
