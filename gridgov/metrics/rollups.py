@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import cache
 from types import SimpleNamespace
 
 from django.db import connection, transaction
@@ -332,6 +333,34 @@ def _difference(after: dict, before: dict) -> dict:
     return delta
 
 
+@dataclass(frozen=True)
+class _Sql:
+    """What the hook's statements on one table are made of, worked out once per table."""
+
+    table: str
+    pk: str
+    keys: list  # the key fields, in key order
+    counters: dict  # counter name → quoted column
+    inserted: list  # every column an INSERT fills (the model has no database defaults)
+    all_zero: str
+
+
+@cache
+def _sql(model, key_fields, counters, vendor: str) -> _Sql:
+    # `vendor` is part of the cache key only: the quoting is the backend's.
+    qn = connection.ops.quote_name
+    meta = model._meta
+    columns = {name: qn(meta.get_field(name).column) for name in counters}
+    return _Sql(
+        table=qn(meta.db_table),
+        pk=qn(meta.pk.column),
+        keys=[meta.get_field(name) for name in key_fields],
+        counters=columns,
+        inserted=[field for field in meta.concrete_fields if not field.primary_key],
+        all_zero=" AND ".join(f"{column} = 0" for column in columns.values()),
+    )
+
+
 def _apply(model, key_fields, counters, delta: dict) -> None:
     """Add each key's changes to its row, creating or (once empty) deleting it.
 
@@ -340,53 +369,46 @@ def _apply(model, key_fields, counters, delta: dict) -> None:
     if not delta:
         return
     qn = connection.ops.quote_name
-    meta = model._meta
-    table, pk = qn(meta.db_table), qn(meta.pk.column)
-    key_columns = [meta.get_field(name) for name in key_fields]
-    counter_columns = {name: qn(meta.get_field(name).column) for name in counters}
-    all_zero = " AND ".join(f"{column} = 0" for column in counter_columns.values())
+    sql = _sql(model, key_fields, counters, connection.vendor)
     with connection.cursor() as cursor:
         # A fixed order, so two transactions touching the same rows lock them in the same
         # order and cannot deadlock.
         for key in sorted(delta, key=repr):
             values = [
                 field.get_db_prep_value(value, connection)
-                for field, value in zip(key_columns, key, strict=True)
+                for field, value in zip(sql.keys, key, strict=True)
             ]
             match = " AND ".join(
                 f"{qn(field.column)} IS NULL" if value is None else f"{qn(field.column)} = %s"
-                for field, value in zip(key_columns, values, strict=True)
+                for field, value in zip(sql.keys, values, strict=True)
             )
             match_params = [value for value in values if value is not None]
             change = delta[key]
-            assignments = ", ".join(
-                f"{counter_columns[n]} = {counter_columns[n]} + %s" for n in change
-            )
+            assignments = ", ".join(f"{sql.counters[n]} = {sql.counters[n]} + %s" for n in change)
             # One row only: if two transactions ever inserted the same key, both rows are
             # valid summands and adding the delta to each would count it twice.
             cursor.execute(
-                f"UPDATE {table} SET {assignments} WHERE {pk} = "
-                f"(SELECT {pk} FROM {table} WHERE {match} ORDER BY {pk} LIMIT 1)",
+                f"UPDATE {sql.table} SET {assignments} WHERE {sql.pk} = "
+                f"(SELECT {sql.pk} FROM {sql.table} WHERE {match} ORDER BY {sql.pk} LIMIT 1)",
                 [*change.values(), *match_params],
             )
             if cursor.rowcount == 0:
-                # Every column: a rollup may have counters this table's hook does not keep
-                # (no database defaults: Django applies a field's default, so must we).
+                # Key fields are named by attname (category_id), counters by name, which
+                # for them is the attname; a counter this table's hook does not keep gets
+                # the field's default, as Django would give it.
                 given = dict(zip(key_fields, values, strict=True)) | change
-                fields = [field for field in meta.concrete_fields if not field.primary_key]
-                row = [
-                    given[f.attname] if f.attname in given else given.get(f.name, f.get_default())
-                    for f in fields
-                ]
+                row = [given.get(f.attname, f.get_default()) for f in sql.inserted]
                 cursor.execute(
-                    f"INSERT INTO {table} ({', '.join(qn(f.column) for f in fields)}) "
+                    f"INSERT INTO {sql.table} ({', '.join(qn(f.column) for f in sql.inserted)}) "
                     f"VALUES ({', '.join(['%s'] * len(row))})",
                     row,
                 )
             elif any(value < 0 for value in change.values()):
                 # A case leaving a key (most often: changing status) would otherwise leave a
                 # row of zeros behind for every status it passed through.
-                cursor.execute(f"DELETE FROM {table} WHERE {match} AND {all_zero}", match_params)
+                cursor.execute(
+                    f"DELETE FROM {sql.table} WHERE {match} AND {sql.all_zero}", match_params
+                )
 
 
 # --- recomputing from the cases, set-based ---------------------------------------------
