@@ -12,7 +12,9 @@ measures, each case in its own transactions as a web request would run it:
 (b) the whole loop, one process: intake → register → dispatch → accept → handle → reply →
     verify → close for --cases more cases, with the mean time of each transition;
 (c) with --workers N: the same loop on --cases further cases split between N processes
-    (or threads), each doing whole loops on its own cases, started together.
+    (or threads), each doing whole loops on its own cases, started together;
+(d) with --profile N: N more loops under cProfile, and the gridgov functions that take
+    the most of the transitions' time.
 
 The database is dropped at the end (--keep keeps it). DATABASE_URL and SECRET_KEY are set
 here, before Django's settings load.
@@ -304,6 +306,33 @@ def statements_per_loop(world, item) -> dict[str, int]:
 # --- the report -------------------------------------------------------------------------
 
 
+def profile_loops(world, inputs) -> list[str]:
+    """Where the transitions' time goes, under cProfile: each gridgov function's cumulative
+    time as a share of all `perform` calls (profiling slows everything alike)."""
+    if not inputs:
+        return []
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    run_loops(inputs, world)
+    profiler.disable()
+    stats = pstats.Stats(profiler).stats
+    functions = {
+        f"{Path(file).name}:{name}": (calls, cumulative)
+        for (file, _line, name), (calls, _primitive, _total, cumulative, _callers) in stats.items()
+        if "/gridgov/" in file
+    }
+    perform = functions.get("services.py:perform", (0, 0.0))[1]
+    rows = ["| function | calls | cumulative s | share of perform |", "|---|---|---|---|"]
+    ranked = sorted(functions.items(), key=lambda item: -item[1][1])[:15]
+    for label, (calls, cumulative) in ranked:
+        share = f"{cumulative / perform:.0%}" if perform else "—"
+        rows.append(f"| {label} | {calls:,} | {cumulative:.2f} | {share} |")
+    return rows
+
+
 def describe_machine() -> list[str]:
     import django
     from django.db import connection
@@ -364,6 +393,13 @@ def main(argv=None) -> None:
     parser.add_argument("--worker-kind", choices=["process", "thread"], default="process")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also run N more loops under cProfile and print where perform's time goes",
+    )
     args = parser.parse_args(argv)
 
     state = prepare_database(args.database)
@@ -405,6 +441,8 @@ def main(argv=None) -> None:
             label = f"(c) intake → close, {args.workers} {kind}"
             rows.append(summary(label, seconds, done))
 
+        profile = profile_loops(world, case_inputs(world, args.profile, rng_seed + 5))
+
         print()
         print(f"bench/loop.py {' '.join(argv if argv is not None else sys.argv[1:])}")
         for line in machine:
@@ -426,6 +464,10 @@ def main(argv=None) -> None:
             + ", ".join(f"{action} {statements.get(action, 0)}" for action in TRANSITIONS)
             + f"; total {sum(statements.values())}"
         )
+        if profile:
+            print()
+            print(f"Under cProfile, {args.profile} loops, one process:")
+            print("\n".join(profile))
     finally:
         drop_database(state, args.keep)
 
