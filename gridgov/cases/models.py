@@ -220,11 +220,13 @@ class DispatchRule(models.Model):
 
 
 class Reporter(models.Model):
-    """A person who reports cases. The phone is stored here once, never copied onto cases
-    or events; pages show it masked and every unmasked view is written to the audit log."""
+    """A person who reports cases, known by name and phone together: a family or a shop
+    shares one phone, and each caller's case must show the name they gave. The phone is
+    stored here, never copied onto cases or events; pages show it masked and every unmasked
+    view is written to the audit log."""
 
     name = models.CharField(_("name"), max_length=50, blank=True)
-    phone = models.CharField(_("phone"), max_length=20, unique=True)
+    phone = models.CharField(_("phone"), max_length=20)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         verbose_name=_("account"),
@@ -238,6 +240,10 @@ class Reporter(models.Model):
     class Meta:
         verbose_name = _("reporter")
         verbose_name_plural = _("reporters")
+        constraints = [
+            # Its index, phone first, also serves the look-ups by phone.
+            models.UniqueConstraint(fields=["phone", "name"], name="reporter_phone_name"),
+        ]
 
     def __str__(self):
         return f"{self.masked_name} {self.masked_phone}"
