@@ -155,7 +155,7 @@ class CaseBatchView(APIView):
         raw = item.get(KEY_FIELD)
         if raw is not None:
             key, problem = (
-                namespaced_key(request.user, raw)
+                namespaced_key(request, raw)
                 if isinstance(raw, str)
                 else (None, _("Give the key as text."))
             )

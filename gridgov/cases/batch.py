@@ -147,18 +147,22 @@ def _write(actor, prepared, at) -> None:
 
 
 def _reporters(cleaned_items) -> list[Reporter | None]:
-    """Each item's reporter by phone: found, or made (one INSERT for all the new ones)."""
-    names: dict[str, str] = {}
-    for cleaned in cleaned_items:
-        phone = services.reporter_phone(cleaned)
-        if phone and not names.get(phone):
-            names[phone] = cleaned.get("reporter_name", "")
-    found = {r.phone: r for r in Reporter.objects.filter(phone__in=list(names))}
-    new = [Reporter(phone=phone, name=name) for phone, name in names.items() if phone not in found]
+    """Each item's reporter by phone and name: found, or made (one INSERT for all the new
+    ones)."""
+    keys = {
+        (phone, services.reporter_name(cleaned))
+        for cleaned in cleaned_items
+        if (phone := services.reporter_phone(cleaned))
+    }
+    found = {
+        (r.phone, r.name): r
+        for r in Reporter.objects.filter(phone__in={phone for phone, _name in keys})
+        if (r.phone, r.name) in keys
+    }
+    new = [Reporter(phone=phone, name=name) for phone, name in keys if (phone, name) not in found]
     Reporter.objects.bulk_create(new)
-    unnamed = [r for r in found.values() if not r.name and names[r.phone]]
-    for reporter in unnamed:
-        reporter.name = names[reporter.phone]
-    Reporter.objects.bulk_update(unnamed, ["name"])
-    by_phone = {**found, **{r.phone: r for r in new}}
-    return [by_phone.get(services.reporter_phone(cleaned)) for cleaned in cleaned_items]
+    found.update({(r.phone, r.name): r for r in new})
+    return [
+        found.get((services.reporter_phone(cleaned), services.reporter_name(cleaned)))
+        for cleaned in cleaned_items
+    ]

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from gridgov.cases import services
 from gridgov.cases.choices import Action, Status
 from gridgov.cases.forms import IntakeForm, RateForm
+from gridgov.cases.idempotency import form_idempotency_key
 from gridgov.lib.ratelimit import allow, client_ip
 
 PUBLIC_EVENTS = {
@@ -68,7 +69,7 @@ def report(request):
                 request.user if request.user.is_authenticated else None,
                 data,
                 request.FILES,
-                idempotency_key=request.POST.get("idempotency_key") or None,
+                idempotency_key=form_idempotency_key(request),
             )
         except services.InvalidInput as exc:
             form.is_valid()

@@ -4,7 +4,6 @@ Everything is checked before intake is called, and the attribute answers are wri
 the transaction that creates the case, so a refused submission leaves nothing behind.
 """
 
-import hashlib
 import math
 import re
 from dataclasses import dataclass
@@ -335,7 +334,7 @@ def idempotency_key(request, user) -> str | None:
             _("The Idempotency-Key header is longer than %(limit)d characters.")
             % {"limit": IDEMPOTENCY_KEY_MAX},
         )
-    return "open311:" + hashlib.sha256(f"{user.pk}:{raw}".encode()).hexdigest()
+    return services.client_idempotency_key("open311", f"user:{user.pk}", raw)
 
 
 def _intake_problems(exc: services.InvalidInput) -> list[str]:

@@ -106,10 +106,12 @@ class BatchIntakeTests(ApiTestCase):
         body = self.send([item(1)], self.admin).json()
         self.assertEqual(body["results"][0]["status"], 201)
 
-    def test_reporters_are_found_by_phone_or_made_once(self):
+    def test_reporters_are_found_by_phone_and_name_or_made_once(self):
+        known = Reporter.objects.create(phone="13900000001", name="王五")
         Reporter.objects.create(phone="13900000001", name="")
         self.send([item(1), item(2), item(3, reporter_phone="139-0000-0002")])
-        self.assertEqual(Reporter.objects.get(phone="13900000001").name, "王五")
+        self.assertEqual(known.cases.count(), 1)
+        self.assertEqual(Reporter.objects.filter(phone="13900000001").count(), 2)
         self.assertEqual(Reporter.objects.filter(phone="13900000002").count(), 1)
         self.assertEqual(Reporter.objects.get(phone="13900000002").cases.count(), 2)
 

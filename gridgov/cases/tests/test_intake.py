@@ -202,13 +202,21 @@ class PhotoTests(IntakeTestCase):
 
 
 class ReporterTests(IntakeTestCase):
-    def test_a_reporter_is_stored_once_per_phone_across_cases(self):
+    def test_a_reporter_is_stored_once_per_phone_and_name_across_cases(self):
+        first = self.take_in().case
+        again = self.take_in(reporter_phone="138-1234-1234", reporter_name=" 张三 ").case
+        self.assertEqual(first.reporter_id, again.reporter_id)
+        self.assertEqual(Reporter.objects.count(), 1)
+
+    def test_another_name_on_the_same_phone_is_another_reporter(self):
+        # A family or a shop shares one phone: each caller's case keeps the name they gave.
         first = self.take_in().case
         second = self.take_in(reporter_phone="138-1234-1234", reporter_name="张老三").case
-        self.assertEqual(Reporter.objects.count(), 1)
-        self.assertEqual(first.reporter_id, second.reporter_id)
-        reporter = Reporter.objects.get()
-        self.assertEqual((reporter.phone, reporter.name), ("13812341234", "张三"))
+        self.assertNotEqual(first.reporter_id, second.reporter_id)
+        second.reporter.refresh_from_db()
+        self.assertEqual((second.reporter.phone, second.reporter.name), ("13812341234", "张老三"))
+        first.reporter.refresh_from_db()
+        self.assertEqual(first.reporter.name, "张三")
 
     def test_an_anonymous_report_has_no_reporter(self):
         case = self.take_in(reporter_phone=None, reporter_name=None).case
