@@ -16,7 +16,8 @@ from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
 
-from gridgov.cases.models import Case
+from gridgov.cases import services
+from gridgov.lib.ratelimit import client_ip
 
 # Header names and the body field of the stale check.
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -136,21 +137,22 @@ def idempotency_key(request) -> str | None:
     raw = request.headers.get(IDEMPOTENCY_HEADER)
     if raw is None:
         return None
-    key, problem = namespaced_key(request.user, raw)
+    key, problem = namespaced_key(request, raw)
     if problem:
         raise exceptions.ValidationError({IDEMPOTENCY_HEADER: [problem]})
     return key
 
 
-def namespaced_key(user, raw: str) -> tuple[str | None, str | None]:
+def namespaced_key(request, raw: str) -> tuple[str | None, str | None]:
     """(the key a case is stored under, None) for a client's raw idempotency key, or (None,
     what is wrong with it). Namespacing stops one client from replaying another's key and
-    getting their case back."""
+    getting their case back; anonymous clients are told apart by their address."""
     raw = raw.strip()
-    namespace = f"api:{user.pk if user.is_authenticated else 'anon'}:"
-    limit = Case._meta.get_field("idempotency_key").max_length - len(namespace)
+    limit = services.IDEMPOTENCY_KEY_MAX
     if not raw or len(raw) > limit or not _KEY_PATTERN.match(raw):
         return None, _("Give 1 to %(limit)d visible ASCII characters, e.g. a UUID.") % {
             "limit": limit
         }
-    return namespace + raw, None
+    user = request.user
+    client = f"user:{user.pk}" if user.is_authenticated else f"address:{client_ip(request)}"
+    return services.client_idempotency_key("api", client, raw), None

@@ -21,6 +21,7 @@ from gridgov.accounts.choices import Role
 from gridgov.cases import exports, queries, services
 from gridgov.cases.choices import Action
 from gridgov.cases.forms import ACTION_FORMS, IntakeForm, leaf_categories
+from gridgov.cases.idempotency import form_idempotency_key
 from gridgov.lib.datum import convert
 from gridgov.regions.models import Region
 from gridgov.regions.queries import scope_root
@@ -126,7 +127,7 @@ def intake(request):
                 request.user,
                 request.POST,
                 request.FILES,
-                idempotency_key=request.POST.get("idempotency_key") or None,
+                idempotency_key=form_idempotency_key(request),
             )
         except services.InvalidInput as exc:
             form = IntakeForm(request.POST, request.FILES)
