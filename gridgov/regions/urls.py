@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.region_index, name="index"),
     path("locate/", views.locate_point, name="locate"),
     path("service-area.geojson", views.service_area, name="service_area"),
+    path("search/", views.search_places, name="search"),
     path("<str:code>/", views.region_detail, name="detail"),
     path("<str:code>/children.geojson", views.children_geojson, name="children_geojson"),
 ]

@@ -15,6 +15,7 @@ from gridgov.lib.ratelimit import allow, client_ip
 from gridgov.regions.choices import Datum, Level
 from gridgov.regions.locate import OutsideServiceArea, locate
 from gridgov.regions.models import Region
+from gridgov.regions.places import MAX_QUERY_LENGTH, find_places
 from gridgov.regions.queries import scope_root
 
 CHILDREN_PER_PAGE = 50
@@ -89,22 +90,40 @@ def children_geojson(request, code):
     return JsonResponse({"type": "FeatureCollection", "features": features})
 
 
+# The public map goes no deeper than grids: buildings' outlines are not its business.
+PUBLIC_OUTLINE_PARENTS = [Level.CITY, Level.DISTRICT, Level.STREET, Level.COMMUNITY]
+
+
 @require_GET
 def service_area(request):
-    """The streets' outlines: enough for a resident to find their place on the report map.
-    Public geography, so no login; the same for everyone, so cached by browsers."""
-    rows = (
-        Region.objects.filter(level=Level.STREET, boundary__isnull=False)
-        .only("code", "name", "level", "boundary")
-        .order_by("code")
-    )
+    """The streets' outlines, or with ?parent=CODE that area's children down to the grids:
+    enough for a resident to find their place on the report map, zooming in. Public
+    geography, so no login; the same for everyone, so cached by browsers."""
+    parent_code = request.GET.get("parent")
+    if parent_code is None:
+        rows = Region.objects.filter(level=Level.STREET)
+    else:
+        if not request.user.is_authenticated and not allow(
+            "outline", client_ip(request), settings.GRIDGOV_PUBLIC_LOOKUPS_PER_HOUR * 10, 3600
+        ):
+            return JsonResponse({"error": _("Too many requests; try again later.")}, status=429)
+        parent = Region.objects.filter(code=parent_code, level__in=PUBLIC_OUTLINE_PARENTS).first()
+        if parent is None:
+            raise Http404
+        rows = parent.children.all()
+    rows = rows.filter(boundary__isnull=False).only("code", "name", "level", "boundary")
     features = [
         {
             "type": "Feature",
             "geometry": row.boundary,
-            "properties": {"code": row.code, "name": row.name, "role": "child"},
+            "properties": {
+                "code": row.code,
+                "name": row.name,
+                "level": row.level,
+                "role": "child",
+            },
         }
-        for row in rows
+        for row in rows.order_by("code")
     ]
     response = JsonResponse({"type": "FeatureCollection", "features": features})
     response["Cache-Control"] = "public, max-age=3600"
@@ -148,5 +167,38 @@ def locate_point(request):
                 "level": region.level,
                 "level_label": str(region.get_level_display()),
             },
+        }
+    )
+
+
+@require_GET
+def search_places(request):
+    """Areas and buildings matching a typed address or name, with their centres in the
+    map's datum, for the report and intake maps' search box. Public: names and centres of
+    public geography only; anonymous callers are rate-limited."""
+    if not request.user.is_authenticated and not allow(
+        "place-search", client_ip(request), settings.GRIDGOV_PUBLIC_LOOKUPS_PER_HOUR * 10, 3600
+    ):
+        return JsonResponse({"error": _("Too many requests; try again later.")}, status=429)
+    text = request.GET.get("q", "").strip()
+    if len(text) < 2 or len(text) > MAX_QUERY_LENGTH:
+        return JsonResponse(
+            {"error": _("Type at least 2 and at most %d characters.") % MAX_QUERY_LENGTH},
+            status=400,
+        )
+    places = find_places(text, settings.MAP_DATUM)
+    return JsonResponse(
+        {
+            "results": [
+                {
+                    "code": place.region.code,
+                    "name": place.label,
+                    "level": place.region.level,
+                    "level_label": str(place.region.get_level_display()),
+                    "lng": place.lng,
+                    "lat": place.lat,
+                }
+                for place in places
+            ]
         }
     )
