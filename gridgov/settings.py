@@ -54,9 +54,15 @@ if not SECRET_KEY:
             "or set DEBUG=true for local development."
         )
 
+# Seconds a web process keeps a database connection open between requests (0: a new one
+# per request). The development server (`gridgov demo`, `gridgov runserver`) always uses 0:
+# it serves each browser connection in a thread of its own, and every idle keep-alive
+# connection would hold a database connection of its own.
+DB_CONN_MAX_AGE = env_int("DB_CONN_MAX_AGE", 60, minimum=0)
+
 if DATABASE_URL:
     try:
-        DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+        DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=DB_CONN_MAX_AGE)}
     except Exception as exc:  # dj_database_url raises several types for a bad URL
         raise ImproperlyConfigured(
             f"DATABASE_URL could not be read ({exc}). Use postgres://USER:PASSWORD@HOST:PORT/NAME "
@@ -69,6 +75,7 @@ else:
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": VAR_DIR / "gridgov.sqlite3",
             "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
+            "CONN_MAX_AGE": DB_CONN_MAX_AGE,
         }
     }
 
@@ -275,6 +282,8 @@ if GRIDGOV_HOTSPOTS["METHOD"] not in {"sd", "poisson"}:
     raise ImproperlyConfigured("HOTSPOT_METHOD must be sd or poisson.")
 GRIDGOV_MAX_PHOTO_BYTES = env_int("MAX_PHOTO_MB", 10) * 2**20
 GRIDGOV_MAX_PHOTOS = 9
+# A case's description, by any door (pages, API, Open311): Open311's 4,000 by default.
+GRIDGOV_MAX_DESCRIPTION_CHARS = env_int("MAX_DESCRIPTION_CHARS", 4000, minimum=1)
 # Anonymous forms, per client address per hour: enough for a family, not for a script.
 GRIDGOV_PUBLIC_REPORTS_PER_HOUR = env_int("PUBLIC_REPORTS_PER_HOUR", 10)
 GRIDGOV_PUBLIC_LOOKUPS_PER_HOUR = env_int("PUBLIC_LOOKUPS_PER_HOUR", 30)

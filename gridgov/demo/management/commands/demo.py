@@ -5,6 +5,7 @@ import unicodedata
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.db import connections
 
 from gridgov.cases.choices import FINAL_STATUSES, Status
 from gridgov.cases.models import Case
@@ -141,6 +142,7 @@ class Command(BaseCommand):
         previous = {signum: signal.signal(signum, _exit_on_signal) for signum in stop_signals}
         try:
             self.stdout.write(f"Serving on http://{addr}:{port}/ — press Ctrl-C to stop.")
+            _one_database_connection_per_request()
             # The reloader would restart this whole command, migrations and all, in a child.
             call_command("runserver", f"{addr}:{port}", use_reloader=False)
         finally:
@@ -148,6 +150,16 @@ class Command(BaseCommand):
                 signal.signal(signum, handler)
             _stop(worker)
             self.stdout.write("Stopped the background worker.")
+
+
+def _one_database_connection_per_request() -> None:
+    """The development server serves each browser connection in a thread of its own, and
+    browsers keep their connections open: with persistent database connections every idle
+    one would hold a database connection, until PostgreSQL refuses everyone. The worker
+    child, a single long-lived loop, keeps DB_CONN_MAX_AGE."""
+    for alias in connections:
+        # The dictionaries every new thread's connection is built from.
+        connections.settings[alias]["CONN_MAX_AGE"] = 0
 
 
 def _exit_on_signal(signum, frame):

@@ -1,0 +1,136 @@
+"""`gridgov demo` as a person runs it: a real server process, real browser-like keep-alive
+connections, and the database connections the server holds while they stay open."""
+
+import http.client
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.db import connection
+
+KEEP_ALIVE_CLIENTS = 20
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    auth = quote(db["USER"] or "", safe="")
+    if db["PASSWORD"]:
+        auth += ":" + quote(db["PASSWORD"], safe="")
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def _wait_for_port(port: int, process: subprocess.Popen, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"gridgov demo ended early:\n{process.stdout.read()}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.5)
+    raise AssertionError(f"gridgov demo did not serve on port {port} in {timeout:.0f} s")
+
+
+def _stop(process: subprocess.Popen, tmp_path: Path) -> str:
+    process.send_signal(signal.SIGTERM)
+    try:
+        output, _ = process.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        output, _ = process.communicate()
+    # If the demo could not stop its worker, that child would outlive the test.
+    match = re.search(r"background worker \(pid (\d+)\)", output)
+    if match:
+        try:
+            os.kill(int(match.group(1)), signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    return output
+
+
+class DatabaseConnections:
+    """Database connections held open: PostgreSQL's backends for the test database (the
+    worker's included), or the server process's open handles on the SQLite file."""
+
+    def __init__(self, server_pid: int, sqlite_file: Path):
+        self.server_pid, self.sqlite_file = server_pid, sqlite_file
+
+    def count(self) -> int:
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+                return cursor.fetchone()[0]
+        fds = Path(f"/proc/{self.server_pid}/fd")
+        return sum(1 for fd in fds.iterdir() if _points_to(fd, self.sqlite_file))
+
+
+def _points_to(fd: Path, target: Path) -> bool:
+    try:
+        return Path(os.readlink(fd)) == target
+    except OSError:  # closed while we looked
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="counts handles through /proc")
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_demo_server_keeps_no_database_connection_for_idle_browsers(tmp_path):
+    port = _free_port()
+    env = {
+        **os.environ,
+        "GRIDGOV_VAR_DIR": str(tmp_path),
+        "DEBUG": "false",
+        # What a deployment's environment may say: the development server must not follow it.
+        "DB_CONN_MAX_AGE": "60",
+    }
+    if connection.vendor == "postgresql":
+        env.update(DATABASE_URL=_database_url(), SECRET_KEY="test")
+    else:
+        env.pop("DATABASE_URL", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gridgov.cli", "demo", "--cases", "0", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    clients = []
+    try:
+        _wait_for_port(port, process, timeout=300)
+        held = DatabaseConnections(process.pid, tmp_path / "gridgov.sqlite3")
+        before = held.count()
+        # Like browsers: each connection asks for a page that reads the database, then
+        # stays open for the next request.
+        for _ in range(KEEP_ALIVE_CLIENTS):
+            client = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            client.request("GET", "/report/")
+            response = client.getresponse()
+            body = response.read()
+            assert response.status == 200, body[:500]
+            assert response.getheader("Connection", "").lower() != "close"
+            clients.append(client)
+        time.sleep(0.5)
+        after = held.count()
+        assert after - before <= 1, (before, after)
+    finally:
+        for client in clients:
+            client.close()
+        output = _stop(process, tmp_path)
+    assert "Stopped the background worker." in output
