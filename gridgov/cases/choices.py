@@ -132,8 +132,15 @@ class AssignmentRole(models.TextChoices):
 
 class AssignmentState(models.TextChoices):
     ACTIVE = "active", _("Active")
+    # The unit held the case until it was closed: its work is over, but the case still
+    # counts for it (metrics, Open311's agency) and a reopen gives it back to it.
+    DONE = "done", _("Done")
     RETURNED = "returned", _("Returned")
     ENDED = "ended", _("Ended")
+
+
+# The assignments a case counts for: the unit at work on it, or the one that finished it.
+HOLDING_STATES = (AssignmentState.ACTIVE, AssignmentState.DONE)
 
 
 class Satisfaction(models.TextChoices):

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from gridgov.accounts.scoping import ScopedQuerySet, scope_q
 from gridgov.cases.choices import (
     FINAL_STATUSES,
+    HOLDING_STATES,
     OPEN_STATUSES,
     Action,
     AssignmentRole,
@@ -465,9 +466,7 @@ class Case(models.Model):
         return "ok"
 
     def lead_assignment(self):
-        return self.assignments.filter(
-            state=AssignmentState.ACTIVE, role=AssignmentRole.LEAD
-        ).first()
+        return self.assignments.filter(state__in=HOLDING_STATES, role=AssignmentRole.LEAD).first()
 
 
 class Assignment(models.Model):

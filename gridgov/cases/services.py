@@ -578,8 +578,10 @@ def _check_rights(actor, case: Case, action: str) -> None:
         )
     elif action == Action.SUPERVISE:
         allowed = role in SUPERVISORS or actor.is_superuser
-    elif action in {Action.SUMMON, Action.RATE_RESPONSE}:
+    elif action == Action.SUMMON:
         allowed = role in OFFICES
+    elif action == Action.RATE_RESPONSE:
+        allowed = role in OFFICES and _awaits_response_rating(case, actor)
     elif action == Action.SELF_HANDLE:
         allowed = role == Role.GRID_WORKER
     else:
@@ -767,6 +769,7 @@ def _rework(case, actor, cleaned, at):
 
 def _close(case, actor, cleaned, at):
     case.closed_at = at
+    case.assignments.filter(state=AssignmentState.ACTIVE).update(state=AssignmentState.DONE)
     # Each duplicate's reporter gets the master's result.
     for duplicate in case.duplicates.select_for_update():
         duplicate.result = case.result
@@ -805,6 +808,8 @@ def _reopen(case, actor, cleaned, at):
     case.due_at = add_hours(handle.due_at, verify_hours).due_at
     case.verify_due_at = None
     case.overdue_at = None
+    # The units that finished the case take it up again.
+    case.assignments.filter(state=AssignmentState.DONE).update(state=AssignmentState.ACTIVE)
     return Outcome(note=cleaned["reason"], data={"reopens": case.reopen_count})
 
 
@@ -967,10 +972,21 @@ def _report_in(case, actor, cleaned, at):
     return outcome
 
 
-def _rate_response(case, actor, cleaned, at):
+def _awaits_response_rating(case, actor) -> bool:
+    """Only the office that summoned the departments rates their response, and only while
+    a unit of the summons is still unrated: a case never summoned has nothing to rate."""
     summon = case.events.filter(action=Action.SUMMON).order_by("-created_at").first()
-    if summon is None or summon.data.get("office") != actor.region.code:
-        raise NotAllowed(_("Only the office that summoned the departments rates their response."))
+    if summon is None or actor.region_id is None or summon.data.get("office") != actor.region.code:
+        return False
+    return (
+        case.assignments.filter(summoned=True, response_rating="")
+        # Units of an earlier summons or dispatch that others replaced are no longer rated.
+        .exclude(state=AssignmentState.ENDED)
+        .exists()
+    )
+
+
+def _rate_response(case, actor, cleaned, at):
     assignment = (
         case.assignments.filter(summoned=True, department=cleaned["department"])
         .order_by("-dispatched_at")

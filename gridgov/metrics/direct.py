@@ -10,7 +10,13 @@ from datetime import datetime
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q
 from django.db.models.functions import Substr
 
-from gridgov.cases.choices import OPEN_STATUSES, AssignmentState, Satisfaction, Status
+from gridgov.cases.choices import (
+    HOLDING_STATES,
+    OPEN_STATUSES,
+    AssignmentState,
+    Satisfaction,
+    Status,
+)
 from gridgov.cases.models import Assignment, Case, overdue_q
 from gridgov.metrics.figures import (
     _COUNTED,
@@ -162,7 +168,7 @@ def direct_unit_figures(
     assignments = Assignment.objects.filter(_either(window, "case__"))
     if region is not None:
         assignments = assignments.filter(case__region_path__startswith=region.path)
-    attributed = Q(state=AssignmentState.ACTIVE, role__in=config["unit_roles"])
+    attributed = Q(state__in=HOLDING_STATES, role__in=config["unit_roles"])
     received = window.received("case__")
     grouped = (
         assignments.values(

@@ -90,6 +90,7 @@ from django.utils.translation import gettext_lazy as _
 from gridgov.accounts.models import Department
 from gridgov.cases.choices import (
     FINAL_STATUSES,
+    HOLDING_STATES,
     OPEN_STATUSES,
     AssignmentRole,
     AssignmentState,
@@ -804,7 +805,7 @@ def unit_figures(
     if region is not None:
         rollups = rollups.filter(region_path__startswith=region.path)
         assignments = assignments.filter(case__region_path__startswith=region.path)
-    attributed = Q(state=AssignmentState.ACTIVE, role__in=config["unit_roles"])
+    attributed = Q(state__in=HOLDING_STATES, role__in=config["unit_roles"])
     branches = [
         _rollup_branch(rollups, window, config, role_masks(config["unit_roles"])),
         *_case_branches(assignments, "case__", window, config, attributed, holds_open=True),

@@ -40,7 +40,13 @@ from django.db.models import (
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from gridgov.cases.choices import FINAL_STATUSES, AssignmentRole, AssignmentState, Satisfaction
+from gridgov.cases.choices import (
+    FINAL_STATUSES,
+    HOLDING_STATES,
+    AssignmentRole,
+    AssignmentState,
+    Satisfaction,
+)
 from gridgov.cases.models import Assignment, Case
 from gridgov.metrics.models import (
     AreaDailyRollup,
@@ -194,7 +200,7 @@ def contributions(cases, assignments) -> tuple[dict, ...]:
     units_of = defaultdict(dict)  # case pk → {(department_id, office_id): [roles, returned]}
     for a in assignments:
         held = units_of[a.case_id].setdefault((a.department_id, a.office_id), [0, 0])
-        if a.state == AssignmentState.ACTIVE:
+        if a.state in HOLDING_STATES:
             held[0] |= ROLE_BITS[a.role]
         elif a.state == AssignmentState.RETURNED:
             held[1] += 1

@@ -21,7 +21,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from gridgov.cases.choices import FINAL_STATUSES, Action, AssignmentRole, AssignmentState
+from gridgov.cases.choices import FINAL_STATUSES, HOLDING_STATES, Action, AssignmentRole
 from gridgov.cases.forms import leaf_categories
 from gridgov.cases.models import Assignment, Case, CaseEvent, Category
 from gridgov.open311 import conf, serialise
@@ -173,7 +173,7 @@ def service_definition(request, fmt, code):
 def cases_for_requests():
     """Cases with what their service requests show, in a fixed number of queries."""
     leads = Assignment.objects.filter(
-        state=AssignmentState.ACTIVE, role=AssignmentRole.LEAD
+        state__in=HOLDING_STATES, role=AssignmentRole.LEAD
     ).select_related("department", "office")
     rejections = CaseEvent.objects.filter(action=Action.REJECT).only("case_id", "note")
     return Case.objects.select_related(

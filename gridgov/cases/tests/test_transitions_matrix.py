@@ -37,6 +37,7 @@ LOOP = [
     Status.RATED,
 ]
 BEFORE_DISPATCH = {Status.RECEIVED, Status.REGISTERED, Status.REJECTED, Status.MERGED}
+FINISHED = {Status.CLOSED, Status.RATED}
 
 # Actions whose right is "a member of an active unit assigned to this case".
 UNIT_ACTIONS = {
@@ -56,11 +57,15 @@ def expected_refusal(action: str, status: str) -> type[services.CaseError]:
     perform checks rights before the state machine. For most actions the right depends on
     the role alone, so the state check refuses: ActionRefused (409). A unit action's right
     is membership of an active assigned unit, and before dispatch (received, registered)
-    or after a reject or merge no unit is assigned at all, so the rights check refuses
-    first: NotAllowed (403). From dispatched on the unit's assignment stays active (closing
-    and rating end no assignment), so the state check refuses there.
+    or after a reject or merge no unit is assigned at all, and once the case is closed
+    (or rated) its units' assignments are done, so the rights check refuses first:
+    NotAllowed (403). From dispatched to verified the unit's assignment is active, so the
+    state check refuses there. Rating the summoned units' response is offered only where
+    there is a summons, which there never is before dispatch.
     """
-    if action in UNIT_ACTIONS and status in BEFORE_DISPATCH:
+    if action in UNIT_ACTIONS and status in BEFORE_DISPATCH | FINISHED:
+        return services.NotAllowed
+    if action == Action.RATE_RESPONSE and status in BEFORE_DISPATCH:
         return services.NotAllowed
     return services.ActionRefused
 
