@@ -5,18 +5,18 @@ the page runs a fixed number of queries whatever the number of cases.
 """
 
 from datetime import datetime, time, timedelta
-from io import BytesIO
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET
-from openpyxl import Workbook
 
 from gridgov.accounts.scoping import get_visible_or_404
+from gridgov.lib import xlsx
 from gridgov.metrics import figures as metrics
 from gridgov.regions.models import Region
 from gridgov.regions.queries import scope_root
@@ -133,61 +133,42 @@ def ranking_export(request):
     region = _context_region(request)
     period, start, end = _period(request)
     now = timezone.now()
-    workbook = Workbook()
-    sheets = [
-        (_("Areas"), metrics.rank(metrics.child_region_figures(region, start, end, now=now))),
-        (
-            _("Departments"),
-            metrics.rank(
-                [
-                    u
-                    for u in metrics.unit_figures(start, end, region=region, now=now)
-                    if u.kind == "department"
-                ]
-            ),
-        ),
-    ]
-    workbook.remove(workbook.active)
-    headers = [
-        _("Position"),
-        _("Name"),
-        _("Code"),
-        _("Score"),
-        _("Received"),
-        _("Open"),
-        _("Overdue"),
-        _("Response rate"),
-        _("Resolution rate"),
-        _("Satisfaction rate"),
-        _("On-time closure rate"),
-    ]
-    for title, ranked in sheets:
-        sheet = workbook.create_sheet(title=title[:31])
-        sheet.append(headers)
-        for row in ranked:
-            f = row.figures
-            sheet.append(
-                [
-                    row.position,
-                    f.name,
-                    f.code,
-                    None if row.score is None else round(row.score, 4),
-                    f.received,
-                    f.open,
-                    f.overdue,
-                    *(
-                        None if f.rate(k) is None else round(f.rate(k), 4)
-                        for k in ("response", "resolution", "satisfaction", "on_time")
-                    ),
-                ]
-            )
-    buffer = BytesIO()
-    workbook.save(buffer)
-    response = HttpResponse(
-        buffer.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    areas = metrics.rank(metrics.child_region_figures(region, start, end, now=now))
+    departments = metrics.rank(
+        metrics.unit_figures(start, end, region=region, now=now, departments_only=True)
     )
-    response["Content-Disposition"] = (
-        f'attachment; filename="gridgov-ranking-{region.code}-{period}d.xlsx"'
+    columns = [
+        xlsx.Column(_("Position"), xlsx.INTEGER),
+        xlsx.Column(_("Name"), max_width=40),
+        xlsx.Column(_("Code")),
+        xlsx.Column(_("Composite score"), xlsx.DECIMAL),
+        xlsx.Column(pgettext("metric", "Received"), xlsx.INTEGER),
+        xlsx.Column(pgettext("metric", "Open"), xlsx.INTEGER),
+        xlsx.Column(pgettext("metric", "Overdue"), xlsx.INTEGER),
+        xlsx.Column(_("Response rate"), xlsx.PERCENT),
+        xlsx.Column(_("Resolution rate"), xlsx.PERCENT),
+        xlsx.Column(_("Satisfaction rate"), xlsx.PERCENT),
+        xlsx.Column(_("On-time closure rate"), xlsx.PERCENT),
+    ]
+    content = xlsx.workbook(
+        xlsx.Sheet(title, columns, [_ranking_row(row) for row in ranked])
+        for title, ranked in ((_("Areas"), areas), (_("Departments"), departments))
     )
-    return response
+    return xlsx.response(content, f"gridgov-ranking-{region.code}-{period}d.xlsx")
+
+
+def _ranking_row(row) -> list:
+    """A ranked row as the page shows it: the score in points out of 100, rates as
+    fractions (the sheet shows them as percentages)."""
+    f = row.figures
+    rates = f.rates
+    return [
+        row.position,
+        f.name,
+        f.code,
+        None if row.score is None else round(row.score * 100, 1),
+        f.received,
+        f.open,
+        f.overdue,
+        *(rates[key] for key in ("response", "resolution", "satisfaction", "on_time")),
+    ]
