@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.worklist, name="worklist"),
     path("export.xlsx", views.worklist_export, name="export"),
     path("new/", views.intake, name="intake"),
+    path("new/suggestion/", views.intake_suggestion, name="intake_suggestion"),
     path("<str:number>/", views.detail, name="detail"),
     path("<str:number>/photos/<int:pk>/", views.photo, name="photo"),
     path("<str:number>/reporter/", views.reveal_reporter, name="reveal_reporter"),
