@@ -123,6 +123,7 @@ INSTALLED_APPS = [
     "gridgov.api",
     "gridgov.open311",
     "gridgov.triage",
+    "gridgov.notices",
 ]
 
 MIDDLEWARE = [
@@ -155,6 +156,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "gridgov.web.context_processors.site",
+                "gridgov.notices.context_processors.notices",
             ],
         },
     },
@@ -203,8 +205,20 @@ if not DEBUG:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {
+        "at_debug": {"()": "gridgov.lib.logs.AtDebugLevel"},
+        "forbidden_at_debug": {"()": "gridgov.lib.logs.AtDebugLevel", "statuses": [403]},
+    },
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # Routine events that would drown the console (shown with LOG_LEVEL=DEBUG): a page
+    # refused to someone without the right (403, with a traceback when raised as
+    # PermissionDenied), and the worker's RUNNING/SUCCESSFUL line for every task. Failed
+    # tasks and CSRF refusals (django.security.csrf) keep their level.
+    "loggers": {
+        "django.request": {"filters": ["forbidden_at_debug"]},
+        "django_tasks": {"filters": ["at_debug"]},
+    },
 }
 
 # --- gridgov ---------------------------------------------------------------
