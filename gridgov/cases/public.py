@@ -83,7 +83,7 @@ def report(request):
     return render(request, "cases/public_report.html", {"form": form})
 
 
-def _tracked(request, number, tail, rate_form=None, status=200, error=None):
+def _tracked(request, number, tail, rate_form=None, status=200, error=None, thanks=False):
     case = services.find_for_reporter(number, tail)
     events = case.events.filter(action__in=PUBLIC_EVENTS).only("action", "created_at", "note")
     master = case.master if case.status == Status.MERGED else None
@@ -98,6 +98,7 @@ def _tracked(request, number, tail, rate_form=None, status=200, error=None):
             "tail": tail,
             "rate_form": rate_form or (RateForm() if case.status == Status.CLOSED else None),
             "error": error,
+            "thanks": thanks,
         },
         status=status,
     )
@@ -162,4 +163,4 @@ def rate(request):
             },
             status=404,
         )
-    return _tracked(request, number, tail)
+    return _tracked(request, number, tail, thanks=True)

@@ -88,6 +88,25 @@ class TrackAndRateTests(CaseTestCase):
         event = CaseEvent.objects.get(case=case, action="rate")
         self.assertEqual((event.actor, event.actor_role), (None, "reporter"))
 
+    def test_the_reporter_sees_their_rating_back_with_thanks(self):
+        case = self.closed()
+        form = self.client.get(reverse("public_track"), {"number": case.number, "tail": "1234"})
+        self.assertNotContains(form, "checked")  # nothing is chosen for them
+        response = self.client.post(
+            reverse("public_rate"),
+            {
+                "number": case.number,
+                "tail": "1234",
+                "solved": "false",
+                "satisfaction": "unsatisfied",
+            },
+        )
+        self.assertContains(response, "感谢您的评价")
+        self.assertContains(response, "您的评价：未解决 · 不满意")
+        later = self.client.get(reverse("public_track"), {"number": case.number, "tail": "1234"})
+        self.assertContains(later, "您的评价：未解决 · 不满意")
+        self.assertNotContains(later, "感谢您的评价")
+
     def test_a_rating_with_missing_fields_changes_nothing(self):
         case = self.closed()
         response = self.client.post(
