@@ -218,6 +218,19 @@ class DispatchRule(models.Model):
     def clean(self):
         if bool(self.department_id) == bool(self.office_level):
             raise ValidationError(_("Name either a department or an office, not both."))
+        if (
+            self.department_id
+            and self.region_id
+            and not self.region.path.startswith(self.department.region.path)
+        ):
+            # Dispatch refuses a department outside the case's area; a rule that names one
+            # would make every dispatch it matches fail.
+            raise ValidationError(
+                {
+                    "department": _("%(unit)s does not serve %(area)s.")
+                    % {"unit": self.department.name, "area": self.region.name}
+                }
+            )
 
 
 class Reporter(models.Model):
