@@ -10,11 +10,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gridgov.accounts.choices import Role
@@ -22,18 +23,36 @@ from gridgov.cases import exports, queries, services
 from gridgov.cases.choices import Action
 from gridgov.cases.forms import ACTION_FORMS, IntakeForm, leaf_categories
 from gridgov.cases.idempotency import form_idempotency_key
+from gridgov.cases.models import Case
 from gridgov.lib.datum import convert
+from gridgov.regions.choices import Level
 from gridgov.regions.models import Region
 from gridgov.regions.queries import scope_root
 
 CASES_PER_PAGE = 25
+# At most this many grids are offered by name at once; above it the area is picked first.
+GRID_OPTIONS_LIMIT = 600
+AREA_LEVELS = [Level.DISTRICT, Level.STREET, Level.COMMUNITY]
 
 
 class WorklistFilterForm(forms.Form):
+    """The staff worklist's search and filters. Every area it names is looked up inside the
+    user's scope; one outside it is refused like one that does not exist."""
+
+    q = forms.CharField(label=gettext_lazy("Search"), required=False, max_length=100)
     category = forms.ModelChoiceField(
         label=gettext_lazy("Category"), queryset=None, required=False, to_field_name="code"
     )
-    region = forms.CharField(label=gettext_lazy("Area code"), required=False, max_length=32)
+    # A code, so that links can name any area (a grid too); the page offers the names.
+    region = forms.CharField(
+        label=gettext_lazy("Area"), required=False, max_length=32, widget=forms.Select
+    )
+    grid = forms.CharField(
+        label=gettext_lazy("Grid"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"list": "worklist-grids", "autocomplete": "off"}),
+    )
     received_from = forms.DateField(
         label=gettext_lazy("Received from"),
         required=False,
@@ -43,17 +62,80 @@ class WorklistFilterForm(forms.Form):
         label=gettext_lazy("to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
         self.fields["category"].queryset = leaf_categories()
+        self.regions = Region.objects.visible_to(user)
+        self.areas = list(
+            self.regions.filter(level__in=AREA_LEVELS)
+            .order_by("path")
+            .only("code", "name", "level", "path")
+        )
+        indent = {Level.DISTRICT: "", Level.STREET: "\u3000", Level.COMMUNITY: "\u3000\u3000"}
+        self.fields["region"].widget.choices = [("", _("Everywhere"))] + [
+            (area.code, indent[area.level] + area.name) for area in self.areas
+        ]
+        self.fields["q"].widget.attrs["placeholder"] = (
+            _("Case number, reporter's phone or keyword")
+            if queries.may_search_by_phone(user)
+            else _("Case number or keyword")
+        )
+        self.search = queries.Search("", "")
+        self.grid_options: list[Region] = []
+        self.too_many_grids = False
+
+    def clean_q(self):
+        self.search = queries.parse_search(self.user, self.cleaned_data["q"])
+        if self.search.kind == "refused":
+            raise forms.ValidationError(_("Your role may not search by a reporter's phone."))
+        return self.cleaned_data["q"]
+
+    def clean_region(self):
+        code = self.cleaned_data["region"].strip()
+        if not code:
+            return None
+        region = self.regions.filter(code=code).only("code", "name", "level", "path").first()
+        if region is None:
+            raise forms.ValidationError(_("No region in your area has this code."))
+        if region.level not in AREA_LEVELS:
+            # A link may name a grid or a building: show it as the picked area.
+            self.fields["region"].widget.choices.append((region.code, region.name))
+        return region
+
+    def clean(self):
+        data = super().clean()
+        area = data.get("region")
+        grids = self.regions.filter(level=Level.GRID)
+        if area is not None:
+            grids = grids.filter(path__startswith=area.path)
+        name = (data.get("grid") or "").strip()
+        if name:
+            matches = list(grids.filter(Q(name=name) | Q(code=name)).only("path"))
+            if not matches:
+                self.add_error("grid", _("No grid of that name in the chosen area."))
+            data["grid"] = matches
+        offered = list(
+            grids.select_related("parent").only("code", "name", "path", "parent__name")[
+                : GRID_OPTIONS_LIMIT + 1
+            ]
+        )
+        self.too_many_grids = len(offered) > GRID_OPTIONS_LIMIT
+        self.grid_options = [] if self.too_many_grids else offered
+        return data
 
     def apply(self, cases):
         data = self.cleaned_data
+        cases = self.search.apply(self.user, cases)
         if data.get("category"):
             cases = cases.filter(category=data["category"])
         if data.get("region"):
-            region = Region.objects.filter(code=data["region"]).first()
-            cases = cases.filter(region_path__startswith=region.path) if region else cases.none()
+            cases = cases.filter(region_path__startswith=data["region"].path)
+        if data.get("grid"):
+            paths = Q()
+            for grid in data["grid"]:
+                paths |= Q(region_path__startswith=grid.path)
+            cases = cases.filter(paths)
         if data.get("received_from"):
             cases = cases.filter(received_at__date__gte=data["received_from"])
         if data.get("received_to"):
@@ -62,45 +144,139 @@ class WorklistFilterForm(forms.Form):
 
 
 def _worklist(request):
+    """(lists, key, filters, cases): the user's worklist `key` with the page's search and
+    filters applied; no case when the filters are refused (filters.errors say why)."""
+    if request.user.role == Role.RESIDENT:
+        raise PermissionDenied
     lists = queries.worklists_for(request.user)
     key = request.GET.get("list") or lists[0].key
     if key not in {w.key for w in lists}:
         raise Http404
-    filters = WorklistFilterForm(request.GET or None)
+    filters = WorklistFilterForm(request.GET, user=request.user)
     cases = queries.worklist(request.user, key)
-    if filters.is_valid():
-        cases = filters.apply(cases)
+    cases = filters.apply(cases) if filters.is_valid() else cases.none()
     return lists, key, filters, cases
+
+
+def remaining_text(due, now) -> str:
+    """The time left to a deadline, or past it, in its largest whole unit: 剩 3 小时, 超期 2 天."""
+    seconds = int((due - now).total_seconds())
+    late, seconds = seconds <= 0, abs(seconds)
+    if seconds >= 86400:
+        count = seconds // 86400
+        if late:
+            text = ngettext("Overdue by %(count)d day", "Overdue by %(count)d days", count)
+        else:
+            text = ngettext("%(count)d day left", "%(count)d days left", count)
+    elif seconds >= 3600:
+        count = seconds // 3600
+        if late:
+            text = ngettext("Overdue by %(count)d hour", "Overdue by %(count)d hours", count)
+        else:
+            text = ngettext("%(count)d hour left", "%(count)d hours left", count)
+    else:
+        count = max(seconds // 60, 1)
+        if late:
+            text = ngettext("Overdue by %(count)d minute", "Overdue by %(count)d minutes", count)
+        else:
+            text = ngettext("%(count)d minute left", "%(count)d minutes left", count)
+    return text % {"count": count}
+
+
+# Sortable columns, and the way each sorts on its first click.
+SORT_COLUMNS = {
+    "deadline": "deadline",
+    "number": "number",
+    "received": "-received",
+    "status": "status",
+}
+
+
+def _sort_links(query, sort: str) -> dict[str, dict]:
+    links = {}
+    for column, first in SORT_COLUMNS.items():
+        if sort.removeprefix("-") == column:
+            target = column if sort.startswith("-") else f"-{column}"
+            state = "descending" if sort.startswith("-") else "ascending"
+        else:
+            target, state = first, ""
+        query["sort"] = target
+        links[column] = {"url": query.urlencode(), "state": state}
+    return links
 
 
 @login_required
 @require_GET
 def worklist(request):
+    if request.user.role == Role.RESIDENT:
+        return _resident_cases(request)
     lists, key, filters, cases = _worklist(request)
-    page = Paginator(cases, CASES_PER_PAGE).get_page(request.GET.get("page"))
+    cases, sort = queries.sort_cases(cases, request.GET.get("sort"))
     now = timezone.now()
+    counts = {}
+    if filters.is_valid():
+        counts = queries.worklist_counts(
+            request.user,
+            [w.key for w in lists],
+            filters.apply(Case.objects.visible_to(request.user)),
+            now,
+        )
+    paginator = Paginator(cases, CASES_PER_PAGE)
+    if key in counts:
+        paginator.count = counts[key]  # the tabs' counts hold it already: no second COUNT
+    page = paginator.get_page(request.GET.get("page"))
+    counts.setdefault(key, paginator.count)
     for case in page.object_list:
         case.deadline_colour = case.deadline_state(now)
+        due = case.current_due_at() if case.deadline_colour != "none" else None
+        case.deadline_text = remaining_text(due, now) if due else ""
+    if filters.is_valid() and filters.search.kind == "phone":
+        queries.record_phone_search(request.user, page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
+    query["sort"] = sort
+    tabs_query = query.copy()
+    tabs_query.pop("list", None)
+    sort_query = query.copy()
     return render(
         request,
         "cases/worklist.html",
         {
-            "lists": lists,
+            "tabs": [(w, counts.get(w.key)) for w in lists],
             "current": key,
             "filters": filters,
             "page": page,
             "query": query.urlencode(),
+            "tabs_query": tabs_query.urlencode(),
+            "sort": sort,
+            "sort_links": _sort_links(sort_query, sort),
             "can_intake": request.user.role in services.INTAKE_ROLES,
         },
+        status=200 if filters.is_valid() else 400,
     )
+
+
+def _resident_cases(request):
+    """A resident's own reports, plainly: no work piles, filters or export."""
+    cases = Case.objects.visible_to(request.user).order_by("-received_at", "-pk")
+    page = Paginator(cases, CASES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "cases/worklist.html", {"resident": True, "page": page, "query": ""})
 
 
 @login_required
 @require_GET
 def worklist_export(request):
     lists, key, filters, cases = _worklist(request)
+    if not filters.is_valid():
+        return HttpResponse(
+            "\n".join(str(e) for errors in filters.errors.values() for e in errors),
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    if filters.search.kind == "phone":
+        queries.record_phone_search(
+            request.user, cases.only("pk", "reporter_id")[: exports.MAX_ROWS]
+        )
     title = next(w.label for w in lists if w.key == key)
     return _xlsx(exports.cases_workbook(cases, str(title)), f"gridgov-{key}")
 
