@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.http import HttpResponseBadRequest
+from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -64,3 +65,27 @@ class RefuseNulMiddleware:
                 content_type="text/plain; charset=utf-8",
             )
         return self.get_response(request)
+
+
+class NotAllowedPageMiddleware:
+    """A page asked with the wrong method answers with the site's 405 page.
+
+    require_http_methods answers 405 with an empty body, which a browser shows as a blank
+    page. The API and Open311 answer 405 in their own formats.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            response.status_code != 405
+            or response.streaming
+            or response.content
+            or request.path.startswith(MACHINE_PATH_PREFIXES)
+        ):
+            return response
+        page = render(request, "405.html", {"method": request.method}, status=405)
+        page["Allow"] = response["Allow"]
+        return page
