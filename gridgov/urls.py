@@ -10,6 +10,7 @@ urlpatterns = [
     path("regions/", include("gridgov.regions.urls")),
     path("cases/", include("gridgov.cases.urls")),
     path("triage/", include("gridgov.triage.urls")),
+    path("notices/", include("gridgov.notices.urls")),
     path("open311/v2/", include("gridgov.open311.urls")),
     path("report/", public.report, name="public_report"),
     path("track/", public.track, name="public_track"),

@@ -1,6 +1,6 @@
 """The deadline watch: marks open cases whose current step is past its deadline, supervises
-them automatically and tells the units; reminds summoned departments that have not
-reported in.
+them automatically and tells the units; warns the units once when a step's deadline is
+near; reminds summoned departments that have not reported in.
 
 `gridgov worker` runs it every minute. Deadlines are timestamps on the case row, so a
 watch after a restart (or a long outage) catches up on everything it missed. It is safe
@@ -11,11 +11,21 @@ conditional UPDATE that only one of them can win.
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import (
+    DateTimeField,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+)
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -31,6 +41,15 @@ logger = logging.getLogger(__name__)
 # the watch never holds a lock that a person acting on a case would wait for.
 BATCH_SIZE = 200
 
+# Notification.action of a "due soon" warning. A notice, never an event, so it is not one
+# of the case's Actions.
+DUE_SOON = "due-soon"
+
+# A step is due soon in the last quarter of its time, as the yellow light of
+# Case.deadline_state() has it, and at most this long before its deadline: the watch
+# reads only the cases due within it, never the whole backlog.
+DUE_SOON_LOOKAHEAD = timedelta(days=7)
+
 
 @dataclass(frozen=True)
 class Step:
@@ -40,6 +59,10 @@ class Step:
     label: str
     statuses: frozenset
     late: Callable[[datetime], Q]
+    # The step's own deadline and the moment its clock started, as Case.current_due_at()
+    # and Case.step_started_at() have them; None for a step without a unit to warn.
+    due_field: str | None = None
+    start_field: str | None = None
 
 
 # The same rule as Case.current_due_at() (and models.overdue_q), step by step, so that
@@ -51,18 +74,24 @@ STEPS = (
         gettext_lazy("acceptance"),
         frozenset({Status.DISPATCHED}),
         lambda now: Q(accept_due_at__lte=now),
+        "accept_due_at",
+        "dispatched_at",
     ),
     Step(
         "reply",
         gettext_lazy("the reply"),
         frozenset({Status.ACCEPTED, Status.HANDLING}),
         lambda now: Q(reply_due_at__lte=now),
+        "reply_due_at",
+        "accepted_at",
     ),
     Step(
         "verify",
         gettext_lazy("verification"),
         frozenset({Status.REPLIED, Status.VERIFIED}),
         lambda now: Q(verify_due_at__lte=now) | Q(verify_due_at=None, due_at__lte=now),
+        "verify_due_at",
+        "replied_at",
     ),
     Step(
         "close",
@@ -77,6 +106,7 @@ STEPS = (
 class WatchReport:
     now: datetime
     overdue: list[str] = field(default_factory=list)  # numbers of the cases marked
+    due_soon: list[str] = field(default_factory=list)  # numbers of the cases warned
     late_report_ins: list[int] = field(default_factory=list)  # assignments reminded
     failed: list[str] = field(default_factory=list)  # what could not be processed
 
@@ -84,6 +114,7 @@ class WatchReport:
         return {
             "now": self.now.isoformat(),
             "overdue": self.overdue,
+            "due_soon": self.due_soon,
             "late_report_ins": self.late_report_ins,
             "failed": self.failed,
         }
@@ -92,6 +123,7 @@ class WatchReport:
         text = (
             f"Deadline watch at {timezone.localtime(self.now):%Y-%m-%d %H:%M:%S}: "
             f"{len(self.overdue)} case(s) marked overdue, "
+            f"{len(self.due_soon)} due soon, "
             f"{len(self.late_report_ins)} late report-in(s) notified"
         )
         if self.overdue:
@@ -114,10 +146,17 @@ def watch_deadlines(now: datetime | None = None) -> WatchReport:
                 number = _guarded(report, f"case {pk}", _mark_overdue, pk, step, report.now)
                 if number:
                     report.overdue.append(number)
+        for step in STEPS:
+            if step.due_field is None:
+                continue
+            for pk in _in_batches(_due_soon_cases(step, report.now)):
+                number = _guarded(report, f"case {pk}", _warn_due_soon, pk, step, report.now)
+                if number:
+                    report.due_soon.append(number)
         for pk in _in_batches(_late_report_ins(report.now)):
             if _guarded(report, f"assignment {pk}", _remind_report_in, pk, report.now):
                 report.late_report_ins.append(pk)
-    if report.overdue or report.late_report_ins or report.failed:
+    if report.overdue or report.due_soon or report.late_report_ins or report.failed:
         logger.info("%s", report)
     return report
 
@@ -204,6 +243,58 @@ def _mark_overdue(pk: int, step: Step, now: datetime) -> str | None:
     return case.number
 
 
+# --- steps due soon -----------------------------------------------------------
+
+
+def _warned(case, since) -> QuerySet:
+    """Due-soon notices on the case since its step began: one per step is enough. A step
+    begun again (a new dispatch after a return, a new reply after rework) warns again."""
+    return Notification.objects.filter(case=case, action=DUE_SOON, created_at__gte=since)
+
+
+def _due_soon_cases(step: Step, now: datetime) -> QuerySet:
+    due, start = step.due_field, step.start_field
+    span = ExpressionWrapper(F(due) - F(start), output_field=DurationField())
+    left = ExpressionWrapper(
+        F(due) - Value(now, output_field=DateTimeField()), output_field=DurationField()
+    )
+    return (
+        Case.objects.alias(span=span, left=left)
+        .filter(
+            status__in=step.statuses,
+            overdue_at=None,
+            **{f"{due}__gt": now, f"{due}__lte": now + DUE_SOON_LOOKAHEAD},
+            **{f"{start}__isnull": False},
+        )
+        # Under a quarter of the step's time left: 4 × left < span.
+        .filter(span__gt=F("left") * 4)
+        .exclude(Exists(_warned(OuterRef("pk"), OuterRef(start))))
+    )
+
+
+def _warn_due_soon(pk: int, step: Step, now: datetime) -> str | None:
+    with transaction.atomic():
+        # The row lock makes two workers take turns over one case; the second one finds
+        # the first one's notice below.
+        case = _due_soon_cases(step, now).select_for_update(of=("self",)).filter(pk=pk).first()
+        if case is None:
+            return None
+        # Asked again after the lock, as for report-ins: the locking statement's subquery
+        # may have read the database from before another worker's notice was committed.
+        if _warned(case, getattr(case, step.start_field)).exists():
+            return None
+        due = getattr(case, step.due_field)
+        message = _("Case %(number)s is due soon: %(step)s is due by %(due)s.") % {
+            "number": case.number,
+            "step": step.label,
+            "due": timezone.localtime(due).strftime("%Y-%m-%d %H:%M"),
+        }
+        assignments = list(_active_assignments(case))
+        for assignment in assignments:
+            _notify_at(case, assignment, message, now, action=DUE_SOON)
+    return case.number if assignments else None
+
+
 # --- late report-ins after a summons (吹哨报到) ----------------------------------
 
 
@@ -261,14 +352,14 @@ def _remind_report_in(pk: int, now: datetime) -> bool | None:
     return True
 
 
-def _notify_at(case, assignment, message: str, at: datetime) -> None:
+def _notify_at(case, assignment, message: str, at: datetime, action=Action.OVERDUE) -> None:
     # services._notify stamps the wall clock; the watch stamps its own `now`, which the
     # late report-in check compares with the time of the summons.
     Notification.objects.create(
         case=case,
         department=assignment.department,
         office=assignment.office,
-        action=Action.OVERDUE,
+        action=action,
         message=message[:300],
         created_at=at,
     )
