@@ -722,6 +722,14 @@ def _return(case, actor, cleaned, at):
     # The next dispatch starts a new acceptance; an old one must not count for it.
     case.accepted_at = None
     case.return_count += 1
+    _notify_desk(
+        case,
+        mine.dispatched_by,
+        Action.RETURN,
+        _("Case %(number)s was returned by %(unit)s: %(reason)s")
+        % {"number": case.number, "unit": mine.unit_name, "reason": cleaned["reason"]},
+        at,
+    )
     outcome = Outcome(
         note=cleaned["reason"], unit=mine.unit_name, data={"returns": case.return_count}
     )
@@ -895,15 +903,17 @@ def _self_handle(case, actor, cleaned, at):
 
 def _supervise(case, actor, cleaned, at):
     case.supervision_count += 1
-    for assignment in _active_assignments(case):
-        _notify(
-            case,
-            assignment,
-            Action.SUPERVISE,
-            _("Case %(number)s is being pressed: %(note)s")
-            % {"number": case.number, "note": cleaned["reason"]},
-            at,
-        )
+    message = _("Case %(number)s is being pressed: %(note)s") % {
+        "number": case.number,
+        "note": cleaned["reason"],
+    }
+    assignments = list(_active_assignments(case))
+    for assignment in assignments:
+        _notify(case, assignment, Action.SUPERVISE, message, at)
+    if not assignments:
+        # No unit holds the case (registered, or returned): the desk that must dispatch
+        # it is the one pressed.
+        _notify_desk(case, None, Action.SUPERVISE, message, at)
     return Outcome(note=cleaned["reason"])
 
 
@@ -1007,6 +1017,29 @@ def _notify(case, assignment, action, message, at) -> None:
         case=case,
         department=assignment.department,
         office=assignment.office,
+        action=action,
+        message=message[:300],
+        created_at=at,
+    )
+
+
+def _notify_desk(case, dispatcher, action, message, at) -> None:
+    """Tell a dispatcher and the desk (office) they act for. Without a person, or for the
+    triage account, which acts for no region, the nearest desk above the case is told."""
+    desk = dispatcher.region if dispatcher is not None and dispatcher.region_id else None
+    if desk is None:
+        desk = (
+            case.region.ancestors()
+            .filter(staff__role=Role.DISPATCHER, staff__is_active=True)
+            .order_by("-path")
+            .first()
+        )
+    if desk is None and dispatcher is None:
+        return
+    Notification.objects.create(
+        case=case,
+        office=desk,
+        user=dispatcher,
         action=action,
         message=message[:300],
         created_at=at,
