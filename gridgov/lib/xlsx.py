@@ -108,9 +108,12 @@ def _write_sheet(book: Workbook, sheet: Sheet) -> None:
         cell.font = bold
         header.append(cell)
     ws.append(header)
+    zone = timezone.get_current_timezone()
     count = 0
     for row in chain(sample, rows):
-        ws.append([_cell(ws, value, column) for value, column in zip(row, columns, strict=True)])
+        ws.append(
+            [_cell(ws, value, column, zone) for value, column in zip(row, columns, strict=True)]
+        )
         count += 1
     # The write-only sheet has no autofilter of its own; the writer puts one at the end.
     ws.auto_filter = AutoFilter(ref=f"A1:{get_column_letter(len(columns))}{count + 1}")
@@ -120,11 +123,11 @@ def sheet_title(title: str) -> str:
     return str(title).translate(_SHEET_NAME_FORBIDDEN)[:31].strip("'") or "Sheet"
 
 
-def _cell(ws, value, column: Column | None):
+def _cell(ws, value, column: Column | None, zone=None):
     if value is None:
         return None
     if isinstance(value, datetime):
-        cell = WriteOnlyCell(ws, value=_as_shown(value))
+        cell = WriteOnlyCell(ws, value=_as_shown(value, zone))
         cell.number_format = column.number_format if column and column.number_format else DATETIME
         return cell
     if isinstance(value, date):
@@ -145,9 +148,9 @@ def _cell(ws, value, column: Column | None):
     return cell
 
 
-def _as_shown(moment: datetime) -> datetime:
-    if timezone.is_aware(moment):
-        moment = timezone.localtime(moment).replace(tzinfo=None)
+def _as_shown(moment: datetime, zone) -> datetime:
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(zone).replace(tzinfo=None)
     return moment.replace(second=0, microsecond=0)
 
 
