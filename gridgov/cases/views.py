@@ -85,6 +85,14 @@ class WorklistFilterForm(forms.Form):
         self.grid_options: list[Region] = []
         self.too_many_grids = False
 
+    @property
+    def narrowed(self) -> bool:
+        """Whether any filter besides the search is set or refused: then they show open."""
+        names = [name for name in self.fields if name != "q"]
+        return any(self.data.get(name) for name in names) or any(
+            name in self.errors for name in names
+        )
+
     def clean_q(self):
         self.search = queries.parse_search(self.user, self.cleaned_data["q"])
         if self.search.kind == "refused":

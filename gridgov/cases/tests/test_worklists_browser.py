@@ -1,0 +1,127 @@
+"""The worklist in a real browser (headless Chromium via Playwright), at a phone's width and a
+desktop's: cards with nothing wider than the screen on the phone, the table on the desktop.
+
+Screenshots go to ./test-artifacts/. Skipped with a clear reason where Chromium is missing.
+"""
+
+import os
+from datetime import timedelta
+
+import pytest
+from django.contrib.staticfiles.testing import StaticLiveServerTestCase
+from django.db import connections
+from django.utils import timezone
+
+from gridgov.accounts.tests.base import PASSWORD, build_cast
+from gridgov.cases import services
+from gridgov.cases.tests.base import build_case_cast
+from gridgov.web.tests.test_browser import ARTIFACTS, CHROMIUM, LAUNCH_ARGS
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(CHROMIUM is None, reason="needs Debian chromium"),
+]
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+class WorklistBrowserTests(StaticLiveServerTestCase):
+    # As in test_browser: restore what the migrations put there when the test ends.
+    serialized_rollback = True
+
+    @classmethod
+    def setUpClass(cls):
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+        super().setUpClass()
+        from playwright.sync_api import sync_playwright
+
+        serialized = {
+            alias: connections[alias]._test_serialized_contents
+            for alias in connections
+            if hasattr(connections[alias], "_test_serialized_contents")
+        }
+        cls.playwright = sync_playwright().start()
+        for alias, contents in serialized.items():
+            connections[alias]._test_serialized_contents = contents
+        cls.browser = cls.playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.browser.close()
+        cls.playwright.stop()
+        super().tearDownClass()
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+    def setUp(self):
+        build_cast(self)
+        build_case_cast(self)
+        self.contexts = []
+        long_ago = timezone.now() - timedelta(days=20)
+        for when, title in [
+            (long_ago, "小区门口垃圾堆积，两天没人清运，气味很大"),
+            (timezone.now(), "路灯不亮"),
+            (timezone.now(), "非法小广告贴满了三号楼楼道的墙面和电梯间"),
+        ]:
+            case = self.intake(when, title)
+            services.perform(
+                self.dispatcher, case.number, "register", {"category": self.litter.code}, at=when
+            )
+            services.perform(self.dispatcher, case.number, "dispatch", {}, at=when)
+        self.intake(timezone.now(), "楼道灯坏了")
+
+    def tearDown(self):
+        for context in self.contexts:
+            context.close()
+
+    def intake(self, when, title):
+        data = {
+            "channel": "hotline",
+            "case_type": "complaint",
+            "title": title,
+            "description": title,
+            "lng": 120.105,
+            "lat": 30.205,
+            "datum": "gcj02",
+            "reporter_name": "张三",
+            "reporter_phone": "13812341234",
+        }
+        return services.intake_case(self.dispatcher, data, at=when).case
+
+    def page_as(self, username, viewport):
+        context = self.browser.new_context(viewport=viewport)
+        self.contexts.append(context)
+        page = context.new_page()
+        page.goto(f"{self.live_server_url}/login/")
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_load_state()
+        return page
+
+    def overflow(self, page) -> int:
+        """How far the page is wider than the screen (a horizontal scroll), in pixels."""
+        return page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+
+    def test_on_a_phone_each_case_is_a_card_and_nothing_scrolls_sideways(self):
+        page = self.page_as("dispatcher", PHONE)
+        page.goto(f"{self.live_server_url}/cases/?list=all")
+        page.screenshot(path=str(ARTIFACTS / "worklist-390.png"), full_page=True)
+        self.assertEqual(self.overflow(page), 0)
+        self.assertFalse(page.locator("table.cases thead").is_visible())
+        row = page.locator("table.cases tbody tr").first
+        self.assertLessEqual(row.bounding_box()["width"], PHONE["width"])
+        self.assertIn("超期", page.locator("table.cases").inner_text())
+
+    def test_on_a_desktop_the_worklist_is_a_table_with_sortable_headers(self):
+        page = self.page_as("dispatcher", DESKTOP)
+        page.goto(f"{self.live_server_url}/cases/?list=all")
+        self.assertTrue(page.locator("table.cases thead").is_visible())
+        page.click("table.cases thead a.sort >> text=编号")
+        page.wait_for_load_state()
+        self.assertIn("sort=number", page.url)
+        page.screenshot(path=str(ARTIFACTS / "worklist-1280.png"), full_page=True)
+        self.assertEqual(self.overflow(page), 0)
