@@ -43,7 +43,7 @@ class Kind:
 KINDS = (
     Kind("new", _("New work"), (Action.DISPATCH,)),
     Kind("summons", _("Summons"), (Action.SUMMON,)),
-    Kind("returned", _("Returned"), (Action.RETURN,)),
+    Kind("returned", _("Returned cases"), (Action.RETURN,)),
     Kind("supervision", _("Supervision"), (Action.SUPERVISE,)),
     Kind("due_soon", _("Due soon"), (DUE_SOON,)),
     Kind("overdue", _("Overdue"), (Action.OVERDUE,)),
