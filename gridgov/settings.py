@@ -299,6 +299,8 @@ GRIDGOV_MAX_PHOTO_BYTES = env_int("MAX_PHOTO_MB", 10) * 2**20
 GRIDGOV_MAX_PHOTOS = 9
 # A case's description, by any door (pages, API, Open311): Open311's 4,000 by default.
 GRIDGOV_MAX_DESCRIPTION_CHARS = env_int("MAX_DESCRIPTION_CHARS", 4000, minimum=1)
+# A case's description, by any door (pages, API, Open311): Open311's 4,000 by default.
+GRIDGOV_MAX_DESCRIPTION_CHARS = env_int("MAX_DESCRIPTION_CHARS", 4000, minimum=1)
 # Anonymous forms, per client address per hour: enough for a family, not for a script.
 GRIDGOV_PUBLIC_REPORTS_PER_HOUR = env_int("PUBLIC_REPORTS_PER_HOUR", 10)
 GRIDGOV_PUBLIC_LOOKUPS_PER_HOUR = env_int("PUBLIC_LOOKUPS_PER_HOUR", 30)

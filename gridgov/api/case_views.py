@@ -26,7 +26,13 @@ from rest_framework.views import APIView
 
 from gridgov.api import schema
 from gridgov.api.filters import CaseFilterSerializer
-from gridgov.api.inputs import IDEMPOTENCY_HEADER, VERSION_FIELD, form_input, idempotency_key
+from gridgov.api.inputs import (
+    IDEMPOTENCY_HEADER,
+    VERSION_FIELD,
+    expected_version,
+    form_input,
+    idempotency_key,
+)
 from gridgov.api.pagination import CaseCursorPagination
 from gridgov.api.parsers import JsonBodyParser
 from gridgov.api.serializers import (
@@ -251,7 +257,7 @@ class CaseActionView(APIView):
     def post(self, request, number):
         form_class = ACTION_FORMS[self.action_name]
         data, files = form_input(request, form_class, extra_fields=[VERSION_FIELD])
-        version = (data.pop(VERSION_FIELD, None) or [None])[-1] or None
+        version = expected_version(data)
         case = services.perform(
             request.user, number, self.action_name, data, files, expected_version=version
         )

@@ -1,6 +1,6 @@
 """Query parameters of the list endpoints, validated like any input (400 naming the field)."""
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -8,14 +8,15 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from gridgov.accounts.scoping import scope_path
 from gridgov.cases import queries
 from gridgov.cases.choices import Channel, Status
 from gridgov.cases.models import Case, Category, overdue_q
+from gridgov.lib.validators import EARLIEST_YEAR, LATEST_YEAR, in_range, range_message
 from gridgov.regions.choices import Level
 from gridgov.regions.models import Region
 
 CODE_MAX = 32
-EARLIEST, LATEST = 1900, 9000  # beyond these a date cannot be stored or converted to UTC
 
 
 @extend_schema_field({"type": "string", "format": "date-time"})
@@ -24,7 +25,6 @@ class MomentField(serializers.Field):
 
     default_error_messages = {
         "invalid": gettext_lazy("Give a date (YYYY-MM-DD) or a date-time (ISO 8601)."),
-        "range": gettext_lazy("Give a date between the years 1900 and 9000."),
     }
 
     def to_internal_value(self, data):
@@ -37,13 +37,9 @@ class MomentField(serializers.Field):
             try:
                 moment = timezone.make_aware(moment)
             except (ValueError, OverflowError):
-                self.fail("range")
-        try:
-            in_utc = moment.astimezone(UTC)
-        except (ValueError, OverflowError):
-            self.fail("range")
-        if not EARLIEST <= in_utc.year <= LATEST:
-            self.fail("range")
+                raise serializers.ValidationError(range_message()) from None
+        if not in_range(moment):
+            raise serializers.ValidationError(range_message())
         return moment
 
     def to_representation(self, value):
@@ -51,12 +47,10 @@ class MomentField(serializers.Field):
 
 
 class DayField(serializers.DateField):
-    default_error_messages = {"range": gettext_lazy("Give a date between 1900 and 9000.")}
-
     def to_internal_value(self, value):
         day = super().to_internal_value(value)
-        if not EARLIEST <= day.year <= LATEST:
-            self.fail("range")
+        if not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
+            raise serializers.ValidationError(range_message())
         return day
 
 
@@ -64,16 +58,33 @@ def _code_field(help_text):
     return serializers.CharField(required=False, max_length=CODE_MAX, help_text=help_text)
 
 
+def region_for_filter(user, code: str) -> Region:
+    """The region a filter names, or a 400. Staff may name regions in their scope; a code
+    outside it is refused exactly like one that does not exist, so the answer does not tell
+    them apart. Residents' cases (their own reports) can be anywhere, so they may name any
+    region: codes are public anyway (Open311 publishes each case's address_id)."""
+    regions = Region.objects.all() if scope_path(user) is None else Region.objects.visible_to(user)
+    region = regions.filter(code=code).only("path", "code").first()
+    if region is None:
+        raise serializers.ValidationError(_("No region in your area has this code."))
+    return region
+
+
 class RegionFilterSerializer(serializers.Serializer):
+    """Expects the request in its context: a parent must be a region in the user's scope."""
+
     parent = _code_field(gettext_lazy("Only the children of the region with this code."))
     level = serializers.ChoiceField(
         choices=Level.choices, required=False, help_text=gettext_lazy("Only regions at this level.")
     )
 
+    def validate_parent(self, code):
+        return region_for_filter(self.context["request"].user, code)
+
     def apply(self, regions):
         data = self.validated_data
         if data.get("parent"):
-            regions = regions.filter(parent__code=data["parent"])
+            regions = regions.filter(parent=data["parent"])
         if data.get("level"):
             regions = regions.filter(level=data["level"])
         return regions
@@ -88,6 +99,11 @@ class CategoryFilterSerializer(serializers.Serializer):
         default=None,
         help_text=gettext_lazy("true: only categories a case can be filed under (leaves)."),
     )
+
+    def validate_parent(self, code):
+        if not Category.objects.filter(code=code).exists():
+            raise serializers.ValidationError(_("No category has this code."))
+        return code
 
     def apply(self, categories):
         data = self.validated_data
@@ -171,6 +187,9 @@ class CaseFilterSerializer(serializers.Serializer):
             raise serializers.ValidationError(_("No category has this code."))
         return category
 
+    def validate_region(self, code):
+        return region_for_filter(self.context["request"].user, code)
+
     def validate_worklist(self, key):
         user = self.context["request"].user
         if key not in {w.key for w in queries.worklists_for(user)}:
@@ -190,10 +209,7 @@ class CaseFilterSerializer(serializers.Serializer):
         if data.get("category"):
             cases = cases.filter(category__in=category_subtree(data["category"]))
         if data.get("region"):
-            # An unknown code and one outside the user's scope both find nothing: no 400
-            # that would tell the two apart.
-            region = Region.objects.filter(code=data["region"]).only("path").first()
-            cases = cases.filter(region_path__startswith=region.path) if region else cases.none()
+            cases = cases.filter(region_path__startswith=data["region"].path)
         if data.get("channel"):
             cases = cases.filter(channel=data["channel"])
         for param, lookup in (
@@ -208,7 +224,8 @@ class CaseFilterSerializer(serializers.Serializer):
             cases = cases.filter(overdue_q(now))
         elif data.get("overdue") is False:
             cases = cases.exclude(overdue_q(now))
-        return cases.select_related("category", "region")
+        # The reporter: free text is shown with their own name and phone masked.
+        return cases.select_related("category", "region", "reporter")
 
 
 class MetricsQuerySerializer(serializers.Serializer):

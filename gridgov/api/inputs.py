@@ -5,7 +5,8 @@ MultiValueDict files. A JSON body is converted field by field: text and numbers 
 text, true/false become "true"/"false", lists are allowed only for the fields that take
 several values (departments, photos). Anything else is refused here with a 400 naming the
 field, so that nothing a client sends can reach the database as something it cannot store
-(PostgreSQL refuses NUL characters; an unpaired surrogate cannot be encoded).
+(PostgreSQL refuses NUL characters; an unpaired surrogate cannot be encoded) or as what it
+did not send (a form field that was not UTF-8, which Django decodes to U+FFFD).
 """
 
 import re
@@ -18,6 +19,7 @@ from rest_framework import exceptions
 
 from gridgov.cases import services
 from gridgov.lib.ratelimit import client_ip
+from gridgov.lib.validators import text_problem, version_problem
 
 # Header names and the body field of the stale check.
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -35,16 +37,6 @@ def multi_valued(form_class) -> set[str]:
         ):
             names.add(name)
     return names
-
-
-def text_problem(value: str) -> str | None:
-    if "\x00" in value:
-        return _("Text may not contain NUL characters.")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return _("Text must be valid Unicode.")
-    return None
 
 
 def _scalar(value):
@@ -129,6 +121,15 @@ def _text_errors(data: QueryDict, errors: dict) -> dict:
         if problems:
             errors[name] = sorted(problems)
     return errors
+
+
+def expected_version(data: QueryDict) -> str | None:
+    """Takes the `version` field out of `data`: the version the client last read, or None.
+    Anything but a whole number is a 400 naming the field, not a stale case."""
+    version = ((data.pop(VERSION_FIELD, None) or [None])[-1] or "").strip() or None
+    if problem := version_problem(version):
+        raise exceptions.ValidationError({VERSION_FIELD: [problem]})
+    return version
 
 
 def idempotency_key(request) -> str | None:

@@ -2,7 +2,10 @@
 every write goes through gridgov.cases.services.
 
 A reporter is shown masked (张*), never with a phone, not even masked: the last four
-digits are what the public tracking page asks for.
+digits are what the public tracking page asks for. Free text (title, description, address,
+result, the notes of the history) is shown with phone and ID card numbers and the
+reporter's own name and phone masked, as Open311 publishes it: unmasked contact details
+are reachable only through the audited reveal on the case page.
 """
 
 from django.urls import reverse
@@ -15,10 +18,27 @@ from gridgov.accounts.choices import Role
 from gridgov.accounts.models import Department
 from gridgov.cases.choices import Action
 from gridgov.cases.models import Assignment, Attachment, Case, CaseEvent, Category
-from gridgov.lib.masking import mask_name
+from gridgov.lib.masking import mask_contacts, mask_name
 from gridgov.regions.models import Region
 
 DEADLINE_STATES = ["ok", "approaching", "overdue", "none"]
+FREE_TEXT = ("title", "description", "address", "result")
+
+
+def without_contacts(text, reporter):
+    """Free text with the contact details in it masked (see the module docstring)."""
+    if not text:
+        return text
+    if reporter is None:
+        return mask_contacts(text)
+    return mask_contacts(text, reporter.name, reporter.phone)
+
+
+def mask_free_text(data: dict, reporter) -> dict:
+    for name in FREE_TEXT:
+        if name in data:
+            data[name] = without_contacts(data[name], reporter)
+    return data
 
 
 # --- regions, categories, departments ----------------------------------------------
@@ -160,6 +180,10 @@ class CaseSummarySerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def to_representation(self, case):
+        reporter = case.reporter if case.reporter_id else None
+        return mask_free_text(super().to_representation(case), reporter)
+
     def _now(self):
         return self.context.setdefault("now", timezone.now())
 
@@ -213,6 +237,11 @@ class EventSerializer(serializers.ModelSerializer):
             "attachments",
         ]
         read_only_fields = fields
+
+    def to_representation(self, event):
+        data = super().to_representation(event)
+        data["note"] = without_contacts(data["note"], self.context.get("reporter"))
+        return data
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_actor(self, event):
@@ -354,7 +383,9 @@ class CaseDetailSerializer(CaseSummarySerializer):
             events = [written.event]
         else:
             events = case.events.select_related("actor").prefetch_related("attachments")
-        return EventSerializer(events, many=True, context=self.context).data
+        reporter = case.reporter if case.reporter_id else None
+        context = {**self.context, "reporter": reporter}
+        return EventSerializer(events, many=True, context=context).data
 
     @extend_schema_field(AssignmentSerializer(many=True))
     def get_assignments(self, case):
@@ -390,6 +421,10 @@ class CaseReceiptSerializer(serializers.ModelSerializer):
         model = Case
         fields = ["number", "title", "status", "status_label", "received_at"]
         read_only_fields = fields
+
+    def to_representation(self, case):
+        reporter = case.reporter if case.reporter_id else None
+        return mask_free_text(super().to_representation(case), reporter)
 
 
 # --- metrics -----------------------------------------------------------------------

@@ -86,7 +86,9 @@ class RegionListView(generics.ListAPIView):
     pagination_class = PathCursorPagination
 
     def get_queryset(self):
-        query = RegionFilterSerializer(data=self.request.query_params)
+        query = RegionFilterSerializer(
+            data=self.request.query_params, context={"request": self.request}
+        )
         query.is_valid(raise_exception=True)
         return query.apply(region_queryset(self.request.user).defer("boundary"))
 

@@ -20,6 +20,7 @@ from gridgov.cases.choices import (
     Urgency,
 )
 from gridgov.cases.models import Category
+from gridgov.lib.validators import validate_text
 from gridgov.regions.choices import Datum
 from gridgov.regions.models import Region
 from gridgov.workdays.choices import DeadlineUnit
@@ -145,9 +146,18 @@ class IntakeForm(forms.Form):
     category = forms.ModelChoiceField(
         label=_("Category"), queryset=Category.objects.none(), required=False, to_field_name="code"
     )
-    title = forms.CharField(label=_("Title"), max_length=200)
-    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 4}))
-    address = forms.CharField(label=_("Address"), max_length=200, required=False)
+    # Text that was not UTF-8 is refused (validate_text), and the description has one limit
+    # whichever door a case comes by: the pages, the API and Open311 all validate here.
+    title = forms.CharField(label=_("Title"), max_length=200, validators=[validate_text])
+    description = forms.CharField(
+        label=_("Description"),
+        max_length=settings.GRIDGOV_MAX_DESCRIPTION_CHARS,
+        validators=[validate_text],
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    address = forms.CharField(
+        label=_("Address"), max_length=200, required=False, validators=[validate_text]
+    )
     lng = forms.FloatField(label=_("Longitude"), required=False, min_value=-180, max_value=180)
     lat = forms.FloatField(label=_("Latitude"), required=False, min_value=-90, max_value=90)
     datum = forms.ChoiceField(
@@ -162,7 +172,9 @@ class IntakeForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "numeric"}),
         help_text=_("When there is no point on the map: the grid, community or street code."),
     )
-    reporter_name = forms.CharField(label=_("Reporter's name"), max_length=50, required=False)
+    reporter_name = forms.CharField(
+        label=_("Reporter's name"), max_length=50, required=False, validators=[validate_text]
+    )
     reporter_phone = forms.RegexField(
         label=_("Reporter's phone"),
         regex=r"^\+?[0-9][0-9\- ]{5,18}$",

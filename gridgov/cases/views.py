@@ -25,6 +25,7 @@ from gridgov.cases.forms import ACTION_FORMS, IntakeForm, leaf_categories
 from gridgov.cases.idempotency import form_idempotency_key
 from gridgov.cases.models import Case
 from gridgov.lib.datum import convert
+from gridgov.lib.validators import version_problem
 from gridgov.regions.choices import Level
 from gridgov.regions.models import Region
 from gridgov.regions.queries import scope_root
@@ -395,13 +396,12 @@ def act(request, number, action):
     if action not in ACTION_FORMS:
         raise Http404
     try:
+        version = (request.POST.get("version") or "").strip() or None
+        if problem := version_problem(version):
+            # A tampered version is bad input (400), as in the API, not a stale case.
+            raise services.InvalidInput(problem, {"version": [{"message": problem}]})
         services.perform(
-            request.user,
-            number,
-            action,
-            request.POST,
-            request.FILES,
-            expected_version=request.POST.get("version") or None,
+            request.user, number, action, request.POST, request.FILES, expected_version=version
         )
     except services.InvalidInput as exc:
         case = services.access_case(request.user, number)

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from gridgov.cases.choices import FINAL_STATUSES, CategoryKind, Status
 from gridgov.lib.datum import convert
-from gridgov.lib.masking import mask_name, mask_phone
+from gridgov.lib.masking import mask_contacts
 from gridgov.regions.choices import Datum
 
 FORMATS = {"xml": "text/xml; charset=utf-8", "json": "application/json; charset=utf-8"}
@@ -92,26 +92,14 @@ def w3c(moment) -> str | None:
 
 # --- personal data -------------------------------------------------------------------
 
-_MOBILE = re.compile(r"(?<![\d])(?:\+?86[- ]?)?1[3-9]\d(?:[- ]?\d){8}(?![\d])")
-_LANDLINE = re.compile(r"(?<![\d-])0\d{2,3}-\d{7,8}(?![\d])")
-_ID_CARD = re.compile(r"(?<![\dA-Za-z])\d{17}[\dXx](?![\dA-Za-z])")
-
 
 def scrub(text: str, reporter=None) -> str:
     """Free text as the public may see it: phone numbers, ID card numbers and the
-    reporter's own name and phone masked. A resident who typed them into a description
-    did not mean to publish them; names other than the reporter's cannot be recognised."""
-    if not text:
-        return text
-    if reporter is not None:
-        if reporter.phone and reporter.phone in text:
-            text = text.replace(reporter.phone, mask_phone(reporter.phone))
-        name = (reporter.name or "").strip()
-        if len(name) >= 2 and name in text:
-            text = text.replace(name, mask_name(name))
-    text = _ID_CARD.sub(lambda m: m.group()[:3] + "*" * 11 + m.group()[-4:], text)
-    text = _MOBILE.sub(lambda m: mask_phone(m.group()), text)
-    return _LANDLINE.sub(lambda m: mask_phone(m.group()), text)
+    reporter's own name and phone masked (gridgov.lib.masking.mask_contacts). A resident
+    who typed them into a description did not mean to publish them."""
+    if reporter is None:
+        return mask_contacts(text)
+    return mask_contacts(text, reporter.name or "", reporter.phone or "")
 
 
 # --- services ------------------------------------------------------------------------

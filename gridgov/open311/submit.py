@@ -27,7 +27,6 @@ from gridgov.cases.models import Case
 from gridgov.open311.models import Datatype, RequestAttributes, ServiceAttribute
 from gridgov.regions.choices import Datum
 
-DESCRIPTION_MAX = 4000  # the spec's limit
 STRING_MAX = 500
 TEXT_MAX = 4000
 IDEMPOTENCY_KEY_MAX = 200
@@ -252,11 +251,9 @@ def _number(params, name: str) -> float | None:
 def intake_data(params, category) -> dict:
     """The IntakeForm's data for a submission."""
     problems: list[str] = []
+    # Its length is checked by the intake form, with the same limit as every other door
+    # (GRIDGOV_MAX_DESCRIPTION_CHARS, the spec's 4,000 by default).
     description = params.get("description")
-    if description and len(description) > DESCRIPTION_MAX:
-        problems.append(
-            _("description is longer than %(limit)d characters.") % {"limit": DESCRIPTION_MAX}
-        )
     try:
         lat, lng = _number(params, "lat"), _number(params, "long")
     except Open311Error as exc:

@@ -24,6 +24,7 @@ from django.views.decorators.csrf import csrf_exempt
 from gridgov.cases.choices import FINAL_STATUSES, HOLDING_STATES, Action, AssignmentRole
 from gridgov.cases.forms import leaf_categories
 from gridgov.cases.models import Assignment, Case, CaseEvent, Category
+from gridgov.lib.validators import EARLIEST, LATEST, in_range, range_message, text_problem
 from gridgov.open311 import conf, serialise
 from gridgov.open311.models import ServiceAttribute
 from gridgov.open311.submit import Open311Error, Params, parse_w3c, submit, value
@@ -54,7 +55,7 @@ def endpoint(*methods):
                 response["Allow"] = ", ".join(allowed)
             else:
                 try:
-                    _refuse_nul(request, kwargs)
+                    _refuse_unreadable(request, kwargs)
                     _check_jurisdiction(request)
                     response = view(request, fmt, **kwargs)
                 except Open311Error as exc:
@@ -72,27 +73,29 @@ def endpoint(*methods):
     return decorator
 
 
-def _refuse_nul(request, kwargs):
-    """A NUL character in any parameter is refused, each such parameter named: no code,
-    id or date holds one, and PostgreSQL cannot compare text that does."""
+def _refuse_unreadable(request, kwargs):
+    """A parameter holding a NUL character, or bytes that were not UTF-8 (decoded by Django
+    to U+FFFD), is refused, each such parameter named: no code, id or date holds one,
+    PostgreSQL cannot compare text with a NUL, and text that was not UTF-8 would be stored
+    as what the client did not send. The same check as the pages' and the API's
+    (gridgov.lib.validators.text_problem)."""
     given = list(kwargs.items()) + list(request.GET.lists())
     if request.method == "POST":
         given += list(request.POST.lists())
-    named = sorted(
-        {
-            name
-            for name, values in given
-            if "\x00" in name
-            or any("\x00" in value for value in (values if isinstance(values, list) else [values]))
-        }
-    )
-    if named:
+    problems = {}
+    for name, values in given:
+        for text in [name, *(values if isinstance(values, list) else [values])]:
+            problem = text_problem(text)
+            if problem:
+                problems.setdefault(name, problem)
+                break
+    if problems:
         raise Open311Error(
             400,
             *(
-                _("%(name)s holds a NUL character, which no parameter accepts.")
-                % {"name": name.replace("\x00", "\\0")}
-                for name in named
+                _("%(name)s: %(problem)s")
+                % {"name": name.replace("\x00", "\\0"), "problem": problems[name]}
+                for name in sorted(problems)
             ),
         )
 
@@ -238,7 +241,9 @@ def _positive(query, name: str, default: int) -> int:
 
 def _window(query):
     """start_date..end_date: 90 days (GRIDGOV_OPEN311_WINDOW_DAYS) at most, the latest 90
-    when neither is given; one given alone reaches 90 days from it."""
+    when neither is given; one given alone reaches 90 days from it. Dates are those of the
+    years 1900 to 9000, as everywhere in gridgov: beyond them neither the arithmetic nor
+    the conversion to UTC is safe."""
     days = conf.window_days()
     span = timedelta(days=days)
     bounds = {}
@@ -254,13 +259,17 @@ def _window(query):
                 _("%(name)s %(value)s is not a W3C date and time, e.g. 2026-01-01T00:00:00Z.")
                 % {"name": name, "value": raw},
             )
+        if not in_range(bounds[name]):
+            raise Open311Error(400, f"{name} {raw}: {range_message()}")
     start, end = bounds["start_date"], bounds["end_date"]
     if start is None and end is None:
         end = timezone.now()
+    # One date alone: the window stops at the edge of the dates gridgov takes rather than
+    # stepping out of them (and out of datetime's range, with a large window setting).
     if start is None:
-        start = end - span
+        start = end - span if end - EARLIEST > span else EARLIEST
     if end is None:
-        end = start + span
+        end = start + span if LATEST - start > span else LATEST
     if end < start:
         raise Open311Error(400, _("end_date is before start_date."))
     if end - start > span:
