@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from gridgov.accounts.choices import Role
 from gridgov.accounts.scoping import get_visible_or_404
 from gridgov.lib.ratelimit import allow, client_ip
 from gridgov.regions.choices import Datum, Level
@@ -63,7 +64,7 @@ def region_detail(request, code):
 @require_GET
 def children_geojson(request, code):
     """The region's own boundary and its visible children's, for the map."""
-    region = get_visible_or_404(Region.objects, request.user, code=code)
+    region = _mappable_region_or_404(request.user, code)
     rows = [region] + list(
         region.children.visible_to(request.user)
         .filter(boundary__isnull=False)
@@ -92,6 +93,18 @@ def children_geojson(request, code):
 
 # The public map goes no deeper than grids: buildings' outlines are not its business.
 PUBLIC_OUTLINE_PARENTS = [Level.CITY, Level.DISTRICT, Level.STREET, Level.COMMUNITY]
+
+
+def _mappable_region_or_404(user, code) -> Region:
+    """A region in the user's scope; for a resident, who has none, the region of a case they
+    reported, so that their own case's map draws its grid. No other region opens to them,
+    and no children come with it (none is visible to a resident)."""
+    if user.role == Role.RESIDENT and not user.is_superuser:
+        region = Region.objects.filter(code=code, cases__reporter__user=user).first()
+        if region is None:
+            raise Http404
+        return region
+    return get_visible_or_404(Region.objects, user, code=code)
 
 
 @require_GET

@@ -8,11 +8,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from gridgov.accounts.choices import Role
 from gridgov.accounts.models import User
+from gridgov.accounts.scoping import ALL, scope_path
 from gridgov.cases.models import Case, overdue_q
 from gridgov.regions.choices import LEVEL_ORDER, Level
 from gridgov.regions.models import Region
 from gridgov.regions.queries import scope_root
+
+MY_REPORTS_ON_HOME = 10
 
 
 @login_required
@@ -22,7 +26,14 @@ def home(request):
     if user.role in {"dispatcher", "leader"}:
         # Their work starts from the whole area: the dashboard is their home.
         return redirect("dashboard")
-    acting_region = user.region or (user.department.region if user.department else None)
+    if user.role == Role.RESIDENT and not user.is_superuser:
+        return _resident_home(request)
+    whole_tree = scope_path(user) is ALL
+    if whole_tree:
+        # A superuser or an administrator acts over every region, not one of them.
+        acting_region = scope_root(user)
+    else:
+        acting_region = user.region or (user.department.region if user.department else None)
     area_counts = []
     if acting_region is not None:
         below = LEVEL_ORDER[LEVEL_ORDER.index(acting_region.level) + 1 :]
@@ -32,10 +43,23 @@ def home(request):
         area_counts = [(str(Level(level).label), counts[level]) for level in below if counts[level]]
     context = {
         "acting_region": acting_region,
+        "whole_tree": whole_tree,
         "area_counts": area_counts,
         "my_grids": user.grids.order_by("code") if user.role == "grid_worker" else [],
     }
     return render(request, "web/home.html", context)
+
+
+def _resident_home(request):
+    """A resident's way in: report a problem, and the cases they reported with where each
+    stands."""
+    reports = (
+        Case.objects.visible_to(request.user)
+        .only("number", "title", "status", "received_at")
+        .order_by("-received_at", "-pk")
+    )
+    context = {"my_reports": reports[:MY_REPORTS_ON_HOME], "report_count": reports.count()}
+    return render(request, "web/home_resident.html", context)
 
 
 @login_required
