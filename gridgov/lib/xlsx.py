@@ -87,7 +87,7 @@ def response(content: bytes, filename: str) -> HttpResponse:
 
 
 def _write_sheet(book: Workbook, sheet: Sheet) -> None:
-    ws = book.create_sheet(title=sheet_title(sheet.title))
+    ws = book.create_sheet(title=_sheet_title(sheet.title))
     columns = list(sheet.columns)
     rows = iter(sheet.rows)
     sample = list(islice(rows, SAMPLE_ROWS))
@@ -101,14 +101,14 @@ def _write_sheet(book: Workbook, sheet: Sheet) -> None:
             max(width + 1, MIN_WIDTH), column.max_width
         )
     ws.freeze_panes = "A2"
+    zone = timezone.get_current_timezone()
     bold = Font(bold=True)
     header = []
     for column in columns:
-        cell = _cell(ws, column.header, None)
+        cell = _cell(ws, column.header, None, zone)
         cell.font = bold
         header.append(cell)
     ws.append(header)
-    zone = timezone.get_current_timezone()
     count = 0
     for row in chain(sample, rows):
         ws.append(
@@ -119,11 +119,11 @@ def _write_sheet(book: Workbook, sheet: Sheet) -> None:
     ws.auto_filter = AutoFilter(ref=f"A1:{get_column_letter(len(columns))}{count + 1}")
 
 
-def sheet_title(title: str) -> str:
+def _sheet_title(title: str) -> str:
     return str(title).translate(_SHEET_NAME_FORBIDDEN)[:31].strip("'") or "Sheet"
 
 
-def _cell(ws, value, column: Column | None, zone=None):
+def _cell(ws, value, column: Column | None, zone):
     if value is None:
         return None
     if isinstance(value, datetime):
