@@ -174,3 +174,102 @@ class BrowserLoopTests(StaticLiveServerTestCase):
         leader.wait_for_selector("#grid-map path.leaflet-interactive, #grid-map canvas")
         self.shot(leader, "06-grid-map")
         self.assertEqual(self.console_errors, [])
+
+    # --- a phone's screen (390 px wide) ---------------------------------------------------
+
+    PHONE = {"width": 390, "height": 844}
+
+    def phone_page_as(self, username):
+        """A signed-in page on a phone-sized screen."""
+        context = self.browser.new_context(viewport=self.PHONE)
+        self.contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda error: self.console_errors.append(f"{username}: {error}"))
+        page.goto(f"{self.live_server_url}/login/")
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_load_state()
+        return page
+
+    def assert_fits_the_phone(self, page, path, name):
+        page.goto(f"{self.live_server_url}{path}")
+        page.wait_for_load_state("networkidle")
+        self.shot(page, name)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        self.assertLessEqual(width, self.PHONE["width"], f"{path} is {width} px wide")
+        # The menu is one row of whole words, never a column of single characters.
+        tallest = page.evaluate(
+            "Math.max(...[...document.querySelectorAll('.topbar nav a')]"
+            ".map(a => a.getBoundingClientRect().height))"
+        )
+        self.assertLess(tallest, 40, f"a menu item on {path} wraps")
+
+    def phone_cases(self):
+        """A case in hand with long unbroken text, and a resident's own closed case."""
+        from gridgov.cases import services
+
+        long_word = "https://example.gov.cn/" + "x" * 120
+        staff_case = services.intake_case(
+            self.dispatcher,
+            {
+                "channel": "hotline",
+                "case_type": "complaint",
+                "title": "小区门口垃圾堆积" * 4,
+                "description": f"垃圾两天没人清运，照片见 {long_word} 编号 {'9' * 60}",
+                "address": "滨江社区南门" + "1" * 50,
+                "lng": 120.105,
+                "lat": 30.205,
+                "datum": "gcj02",
+                "reporter_name": "张三",
+                "reporter_phone": "13812341234",
+            },
+        ).case
+        resident_case = services.intake_case(
+            self.resident,
+            {
+                "channel": "web",
+                "case_type": "complaint",
+                "title": "路灯不亮",
+                "description": "楼下路灯坏了三天。",
+                "lng": 120.105,
+                "lat": 30.205,
+                "datum": "gcj02",
+            },
+        ).case
+        for case in (staff_case, resident_case):
+            services.perform(self.dispatcher, case.number, "register", {"category": "E0103"})
+            services.perform(self.dispatcher, case.number, "dispatch", {})
+            services.perform(self.handler, case.number, "accept", {})
+            services.perform(self.handler, case.number, "handle", {"note": long_word})
+        services.perform(self.handler, resident_case.number, "reply", {"result": "路灯已修复"})
+        services.perform(self.grid_worker, resident_case.number, "verify", {})
+        services.perform(self.dispatcher, resident_case.number, "close", {})
+        return staff_case, resident_case
+
+    def test_the_case_page_and_the_worklist_fit_a_phone_for_a_leader(self):
+        staff_case, _resident_case = self.phone_cases()
+        leader = self.phone_page_as("leader")
+        self.assert_fits_the_phone(leader, "/cases/", "phone-leader-worklist")
+        self.assert_fits_the_phone(leader, f"/cases/{staff_case.number}/", "phone-leader-case")
+        # On a phone what the leader can do comes before the units and the triage details.
+        top = {
+            selector: leader.locator(selector).bounding_box()["y"]
+            for selector in (".case-facts", ".actions", ".case-units")
+        }
+        self.assertLess(top[".case-facts"], top[".actions"])
+        self.assertLess(top[".actions"], top[".case-units"])
+        self.assertEqual(self.console_errors, [])
+
+    def test_the_case_page_and_the_worklist_fit_a_phone_for_a_resident(self):
+        _staff_case, resident_case = self.phone_cases()
+        resident = self.phone_page_as("resident")
+        self.assert_fits_the_phone(resident, "/", "phone-resident-home")
+        self.assert_fits_the_phone(resident, "/cases/", "phone-resident-worklist")
+        self.assert_fits_the_phone(
+            resident, f"/cases/{resident_case.number}/", "phone-resident-case"
+        )
+        # Their own case's grid is drawn on its map.
+        resident.wait_for_selector("#case-map path.leaflet-interactive")
+        self.assertIn("路灯已修复", resident.content())
+        self.assertEqual(self.console_errors, [])
