@@ -6,7 +6,7 @@ from gridgov.cases import public
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("api/v1/notices", include("gridgov.notices.api_urls")),
+    path("api/v1/", include("gridgov.notices.api_urls")),
     path("api/v1/", include("gridgov.api.urls")),
     path("regions/", include("gridgov.regions.urls")),
     path("cases/", include("gridgov.cases.urls")),

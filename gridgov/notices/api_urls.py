@@ -1,4 +1,5 @@
-"""Included from gridgov/urls.py at /api/v1/notices (the API's prefix and conventions)."""
+"""Included from gridgov/urls.py under /api/v1/, beside gridgov.api.urls (the API's
+prefix and conventions)."""
 
 from django.urls import path
 
@@ -6,8 +7,8 @@ from gridgov.notices import api
 
 app_name = "notices-api"
 urlpatterns = [
-    path("", api.NoticeListView.as_view(), name="list"),
-    path("/unread", api.NoticeUnreadView.as_view(), name="unread"),
-    path("/read-all", api.NoticeReadAllView.as_view(), name="read-all"),
-    path("/<int:pk>/read", api.NoticeReadView.as_view(), name="read"),
+    path("notices", api.NoticeListView.as_view(), name="list"),
+    path("notices/unread", api.NoticeUnreadView.as_view(), name="unread"),
+    path("notices/read-all", api.NoticeReadAllView.as_view(), name="read-all"),
+    path("notices/<int:pk>/read", api.NoticeReadView.as_view(), name="read"),
 ]
