@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gridgov.accounts.choices import Role
+from gridgov.accounts.scoping import ALL, scope_path
 from gridgov.cases import exports, queries, services
 from gridgov.cases.choices import Action
 from gridgov.cases.forms import ACTION_FORMS, IntakeForm, leaf_categories
@@ -68,15 +69,6 @@ class WorklistFilterForm(forms.Form):
         self.user = user
         self.fields["category"].queryset = leaf_categories()
         self.regions = Region.objects.visible_to(user)
-        self.areas = list(
-            self.regions.filter(level__in=AREA_LEVELS)
-            .order_by("path")
-            .only("code", "name", "level", "path")
-        )
-        indent = {Level.DISTRICT: "", Level.STREET: "\u3000", Level.COMMUNITY: "\u3000\u3000"}
-        self.fields["region"].widget.choices = [("", _("Everywhere"))] + [
-            (area.code, indent[area.level] + area.name) for area in self.areas
-        ]
         self.fields["q"].widget.attrs["placeholder"] = (
             _("Case number, reporter's phone or keyword")
             if queries.may_search_by_phone(user)
@@ -107,14 +99,33 @@ class WorklistFilterForm(forms.Form):
         region = self.regions.filter(code=code).only("code", "name", "level", "path").first()
         if region is None:
             raise forms.ValidationError(_("No region in your area has this code."))
-        if region.level not in AREA_LEVELS:
-            # A link may name a grid or a building: show it as the picked area.
-            self.fields["region"].widget.choices.append((region.code, region.name))
         return region
+
+    def _area_choices(self, area):
+        """The districts and streets of the scope by name, and the communities: all of them
+        below a district's scope, and in a city-wide scope those of the street picked."""
+        path = scope_path(self.user)
+        communities = Q(level=Level.COMMUNITY)
+        if path is ALL or path.count("/") == 1:
+            street = "/".join(area.path.split("/")[:3]) + "/" if area else None
+            communities &= Q(path__startswith=street) if street else Q(pk__in=[])
+        areas = self.regions.filter(
+            Q(level__in=[Level.DISTRICT, Level.STREET]) | communities
+        ).order_by("path")
+        indent = {Level.DISTRICT: "", Level.STREET: "\u3000", Level.COMMUNITY: "\u3000\u3000"}
+        choices = [("", _("Everywhere"))] + [
+            (region.code, indent[region.level] + region.name)
+            for region in areas.only("code", "name", "level")
+        ]
+        if area is not None and area.level not in AREA_LEVELS:
+            # A link may name a grid or a building: show it as the picked area.
+            choices.append((area.code, area.name))
+        return choices
 
     def clean(self):
         data = super().clean()
         area = data.get("region")
+        self.fields["region"].widget.choices = self._area_choices(area)
         grids = self.regions.filter(level=Level.GRID)
         if area is not None:
             grids = grids.filter(path__startswith=area.path)

@@ -143,6 +143,17 @@ class AreaPickerTests(CaseTestCase):
         self.assertNotContains(response, "湖心社区")
         self.assertContains(response, '<option value="滨江社区第01网格">滨江社区</option>')
 
+    def test_city_wide_the_communities_of_the_street_picked_are_offered(self):
+        self.login(self.admin)
+        community = f'<option value="{self.community.code}">'
+        response = self.client.get(WORKLIST)
+        self.assertContains(response, f'<option value="{self.street.code}">')
+        self.assertContains(response, f'<option value="{self.other_street.code}">')
+        self.assertNotContains(response, community)
+        response = self.client.get(WORKLIST, {"region": self.street.code})
+        self.assertContains(response, community)
+        self.assertNotContains(response, f'<option value="{self.other_community.code}">')
+
     def test_picking_an_area_or_a_grid_by_name_narrows_the_list(self):
         here = self.registered()
         there = self.intake(lng=120.125, lat=30.205)
