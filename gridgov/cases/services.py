@@ -1026,19 +1026,20 @@ def _notify(case, assignment, action, message, at) -> None:
 def _notify_desk(case, dispatcher, action, message, at) -> None:
     """Tell a dispatcher and the desk (office) they act for. Without a person, or for the
     triage account, which acts for no region, the nearest desk above the case is told."""
-    desk = dispatcher.region if dispatcher is not None and dispatcher.region_id else None
+    desk = dispatcher.region_id if dispatcher is not None else None
     if desk is None:
         desk = (
             case.region.ancestors()
             .filter(staff__role=Role.DISPATCHER, staff__is_active=True)
             .order_by("-path")
+            .values_list("pk", flat=True)
             .first()
         )
     if desk is None and dispatcher is None:
         return
     Notification.objects.create(
         case=case,
-        office=desk,
+        office_id=desk,
         user=dispatcher,
         action=action,
         message=message[:300],
