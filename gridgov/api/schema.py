@@ -191,5 +191,5 @@ def action_fields_text(action: str) -> str:
         required = "required" if field.required else "optional"
         detail = ", ".join(part for part in (_kind(field), required) if part)
         lines.append(f"- `{name}` ({detail})")
-    lines.append("- `version` (optional): the case version you read; stale → 409")
+    lines.append("- `version` (optional): the case version you read, a whole number; stale → 409")
     return "\n".join(lines)

@@ -24,6 +24,7 @@ from gridgov.cases import services
 from gridgov.cases.choices import CaseType, Channel
 from gridgov.cases.forms import leaf_categories
 from gridgov.cases.models import Case
+from gridgov.lib.validators import in_range, range_message
 from gridgov.open311.models import Datatype, RequestAttributes, ServiceAttribute
 from gridgov.regions.choices import Datum
 
@@ -206,6 +207,8 @@ def _coerce(definition, given: list[str]):
             raise ValidationError(
                 _("%(value)s is not an ISO 8601 date and time.") % {"value": answer}
             )
+        if not in_range(moment):
+            raise ValidationError(range_message())
         return moment.isoformat()
     limit = STRING_MAX if datatype == Datatype.STRING else TEXT_MAX
     if datatype == Datatype.STRING and ("\n" in answer or "\r" in answer):

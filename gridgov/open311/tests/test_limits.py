@@ -9,6 +9,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from gridgov.cases.models import Case
+from gridgov.open311.models import ServiceAttribute
 from gridgov.open311.tests.base import Open311TestCase
 
 BOUNDARY = "open311limits"
@@ -128,3 +129,16 @@ class FullWidthPhoneTests(Open311TestCase):
             "联系电话139****5678，或 139****5678，座机********4321",
         )
         self.assertEqual(Case.objects.get(pk=case.pk).description[4:8], "１３９１")
+
+
+class DatetimeAttributeTests(Open311TestCase):
+    def test_a_datetime_answer_outside_the_years_1900_to_9000_is_400(self):
+        ServiceAttribute.objects.create(
+            category=self.litter, code="seen_at", datatype="datetime", description="何时发现"
+        )
+        before = self.snapshot()
+        response = self.post(data=self.valid(**{"attribute[seen_at]": "0001-01-01T00:00:00Z"}))
+        self.assert_error(response, 400, mentions=["attribute[seen_at]", "1900"])
+        self.assertEqual(self.snapshot(), before)
+        taken = self.post(data=self.valid(**{"attribute[seen_at]": "2026-12-01T08:00:00+08:00"}))
+        self.assertEqual(taken.status_code, 201, taken.content[:300])
