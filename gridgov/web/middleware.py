@@ -1,4 +1,8 @@
+import re
+from urllib.parse import urlsplit
+
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils import translation
@@ -89,3 +93,57 @@ class NotAllowedPageMiddleware:
         page = render(request, "405.html", {"method": request.method}, status=405)
         page["Allow"] = response["Allow"]
         return page
+
+
+def tile_source(url: str) -> str | None:
+    """The CSP source that lets the map load MAP_TILE_URL's tiles; None when they come from
+    this site. A subdomain template (`https://{s}.tile.example.cn/…`) becomes a wildcard."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if not parts.netloc:
+        return None
+    host = re.sub(r"^\{[^}]*\}\.", "*.", parts.netloc)
+    if "{" in host or parts.scheme not in {"http", "https"}:
+        raise ImproperlyConfigured(
+            f"MAP_TILE_URL {url!r} must be an http or https address whose placeholders are in "
+            "the path or the first part of the host name, e.g. "
+            "https://{s}.tiles.example.gov.cn/{z}/{x}/{y}.png."
+        )
+    return f"{parts.scheme}://{host}"
+
+
+def content_security_policy() -> str:
+    images = ["'self'", "data:"]
+    tiles = tile_source(settings.MAP_TILE_URL)
+    if tiles:
+        images.append(tiles)
+    directives = {
+        "default-src": ["'self'"],
+        # Scripts only from the site's own files: no inline script or handler runs, so
+        # text someone typed can never execute even if a page forgot to escape it.
+        "script-src": ["'self'"],
+        # Leaflet positions the map's panes and markers with style attributes.
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": images,
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+    return "; ".join(f"{name} {' '.join(sources)}" for name, sources in directives.items())
+
+
+class ContentSecurityPolicyMiddleware:
+    """Sends the Content-Security-Policy on every response that has none of its own."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.policy = content_security_policy()
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Security-Policy", self.policy)
+        return response
