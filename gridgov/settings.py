@@ -128,6 +128,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "gridgov.web.middleware.ContentSecurityPolicyMiddleware",
     # Under /api/ only: JSON for every error, and the request size limit (413).
     "gridgov.api.middleware.ApiErrorMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -202,6 +203,22 @@ X_FRAME_OPTIONS = "DENY"
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# HTTPS for deployments (README, Deploying): all off by default, so the demo and plain-HTTP
+# test servers keep working; `gridgov check --deploy` says which are missing.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# Behind a reverse proxy that ends TLS, the header by which it says the request came over
+# HTTPS (X-Forwarded-Proto: https); without it SECURE_SSL_REDIRECT would redirect forever.
+_PROXY_SSL_HEADER = env_str("SECURE_PROXY_SSL_HEADER")
+if _PROXY_SSL_HEADER:
+    if not _PROXY_SSL_HEADER.replace("-", "").isalnum():
+        raise ImproperlyConfigured(
+            f"SECURE_PROXY_SSL_HEADER must be a header name such as X-Forwarded-Proto, "
+            f"not {_PROXY_SSL_HEADER!r}."
+        )
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _PROXY_SSL_HEADER.upper().replace("-", "_"), "https")
 
 LOGGING = {
     "version": 1,
@@ -299,8 +316,15 @@ GRIDGOV_MAX_PHOTO_BYTES = env_int("MAX_PHOTO_MB", 10) * 2**20
 GRIDGOV_MAX_PHOTOS = 9
 # A case's description, by any door (pages, API, Open311): Open311's 4,000 by default.
 GRIDGOV_MAX_DESCRIPTION_CHARS = env_int("MAX_DESCRIPTION_CHARS", 4000, minimum=1)
-# A case's description, by any door (pages, API, Open311): Open311's 4,000 by default.
-GRIDGOV_MAX_DESCRIPTION_CHARS = env_int("MAX_DESCRIPTION_CHARS", 4000, minimum=1)
+# Login throttle (gridgov/accounts/throttle.py), as graded protection (等保) expects: after
+# MAX_FAILURES wrong passwords for one username within WINDOW_MINUTES, or MAX_FAILURES_PER_ADDRESS
+# from one client address, logging in there is refused for LOCKOUT_MINUTES.
+GRIDGOV_LOGIN_THROTTLE = {
+    "MAX_FAILURES": env_int("LOGIN_MAX_FAILURES", 5, minimum=1),
+    "MAX_FAILURES_PER_ADDRESS": env_int("LOGIN_MAX_FAILURES_PER_ADDRESS", 20, minimum=1),
+    "WINDOW_MINUTES": env_int("LOGIN_FAILURE_WINDOW_MINUTES", 30, minimum=1),
+    "LOCKOUT_MINUTES": env_int("LOGIN_LOCKOUT_MINUTES", 30, minimum=1),
+}
 # Anonymous forms, per client address per hour: enough for a family, not for a script.
 GRIDGOV_PUBLIC_REPORTS_PER_HOUR = env_int("PUBLIC_REPORTS_PER_HOUR", 10)
 GRIDGOV_PUBLIC_LOOKUPS_PER_HOUR = env_int("PUBLIC_LOOKUPS_PER_HOUR", 30)

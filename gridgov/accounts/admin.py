@@ -2,9 +2,16 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import UserChangeForm
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from gridgov.accounts.models import ApiToken, Department, User
+from gridgov.accounts import throttle
+from gridgov.accounts.forms import ThrottledAdminAuthenticationForm
+from gridgov.accounts.models import ApiToken, Department, LoginAttempt, LoginCounter, User
+
+# The admin's own login page goes through the same throttle as the site's.
+admin.site.login_form = ThrottledAdminAuthenticationForm
 
 
 @admin.register(Department)
@@ -77,3 +84,63 @@ class ApiTokenAdmin(admin.ModelAdmin):
             _("Token for %(user)s (copy it now, it is not shown again): %(token)s")
             % {"user": obj.user, "token": raw},
         )
+
+
+class LockedNowFilter(admin.SimpleListFilter):
+    title = _("locked now")
+    parameter_name = "locked"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Yes")), ("no", _("No"))]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "yes":
+            return queryset.filter(locked_until__gt=now)
+        if self.value() == "no":
+            return queryset.exclude(locked_until__gt=now)
+        return queryset
+
+
+@admin.register(LoginCounter)
+class LoginCounterAdmin(admin.ModelAdmin):
+    """Who is locked out of logging in, and the action to let them back in."""
+
+    list_display = ["key", "kind", "failures", "first_failure_at", "locked_until"]
+    list_filter = [LockedNowFilter, "kind"]
+    search_fields = ["key"]
+    actions = ["unlock"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Unlock the selected accounts and addresses"))
+    def unlock(self, request, queryset):
+        count = throttle.unlock(queryset)
+        self.message_user(
+            request,
+            ngettext("%(count)d lock lifted.", "%(count)d locks lifted.", count) % {"count": count},
+            messages.SUCCESS,
+        )
+
+
+@admin.register(LoginAttempt)
+class LoginAttemptAdmin(admin.ModelAdmin):
+    """The login audit: read only."""
+
+    list_display = ["at", "username", "address", "outcome", "door"]
+    list_filter = ["outcome", "door"]
+    search_fields = ["username", "address"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

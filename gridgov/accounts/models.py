@@ -164,3 +164,56 @@ class ApiToken(models.Model):
         raw = cls.PREFIX + secrets.token_hex(24)
         token = cls.objects.create(user=user, name=name, key_hash=cls.hash(raw), hint=raw[-4:])
         return token, raw
+
+
+class LoginCounter(models.Model):
+    """Failed logins counted for an account (the username as typed, whether or not it
+    exists) or for a client address, and the lock they lead to (gridgov.accounts.throttle).
+
+    In the database, so that every web process counts the same failures.
+    """
+
+    class Kind(models.TextChoices):
+        ACCOUNT = "account", _("account")
+        ADDRESS = "address", _("address")
+
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    key = models.CharField(_("username or address"), max_length=150)
+    failures = models.PositiveIntegerField(_("failures"), default=0)
+    first_failure_at = models.DateTimeField(_("first failure counted"), null=True, blank=True)
+    locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("login lock")
+        verbose_name_plural = _("login locks")
+        ordering = ["-locked_until"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "key"], name="login_counter_kind_key"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.key}"
+
+
+class LoginAttempt(models.Model):
+    """Every login through a form (the site's and the admin's), kept for the audit."""
+
+    class Outcome(models.TextChoices):
+        SUCCESS = "success", _("logged in")
+        FAILURE = "failure", _("wrong username or password")
+        LOCKOUT = "lockout", _("wrong password, and locked")
+        REFUSED = "refused", _("refused while locked")
+
+    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    username = models.CharField(_("username"), max_length=150, db_index=True)
+    address = models.CharField(_("client address"), max_length=45, blank=True, db_index=True)
+    outcome = models.CharField(_("outcome"), max_length=8, choices=Outcome.choices)
+    door = models.CharField(_("page"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("login attempt")
+        verbose_name_plural = _("login attempts")
+        ordering = ["-at"]
+
+    def __str__(self):
+        return f"{self.username} @ {self.address} · {self.get_outcome_display()}"

@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -7,7 +8,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from gridgov.accounts.forms import ThrottledAuthenticationForm
 from gridgov.accounts.models import ApiToken
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login page behind the login throttle (gridgov.accounts.throttle)."""
+
+    authentication_form = ThrottledAuthenticationForm
 
 
 class TokenForm(forms.Form):

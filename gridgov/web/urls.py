@@ -13,6 +13,6 @@ urlpatterns = [
     path("map/grids.geojson", views.grid_map_data, name="grid_map_data"),
     path("profile/", account_views.profile, name="profile"),
     path("profile/tokens/<int:pk>/revoke/", account_views.revoke_token, name="revoke_token"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", account_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
 ]
