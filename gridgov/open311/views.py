@@ -319,7 +319,8 @@ def _list(request, fmt):
     response = serialise.respond(
         fmt, "service_requests", serialise.service_requests(rows[:page_size])
     )
-    if more:
+    # No link to a page past MAX_PAGE: following it would only be refused.
+    if more and page < MAX_PAGE:
         following = query.copy()
         following["page"] = str(page + 1)
         following["page_size"] = str(page_size)

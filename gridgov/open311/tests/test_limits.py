@@ -3,6 +3,7 @@ beyond what can be converted or stepped from, an over-long description, paramete
 are not UTF-8; and full-width phone numbers are masked like ASCII ones."""
 
 from datetime import timedelta
+from unittest import mock
 
 from django.conf import settings
 from django.test import override_settings
@@ -142,3 +143,16 @@ class DatetimeAttributeTests(Open311TestCase):
         self.assertEqual(self.snapshot(), before)
         taken = self.post(data=self.valid(**{"attribute[seen_at]": "2026-12-01T08:00:00+08:00"}))
         self.assertEqual(taken.status_code, 201, taken.content[:300])
+
+
+class LastPageTests(Open311TestCase):
+    def test_no_link_points_past_the_last_page_that_may_be_asked_for(self):
+        for hours in (1, 2, 3):
+            self.intake(at=timezone.now() - timedelta(hours=hours))
+        with mock.patch("gridgov.open311.views.MAX_PAGE", 2):
+            first = self.get("requests.json", {"page_size": "1"})
+            self.assertIn("page=2", first["Link"])
+            last = self.get("requests.json", {"page_size": "1", "page": "2"})
+            self.assertEqual(last.status_code, 200)
+            self.assertNotIn("Link", last)
+            self.assert_error(self.get("requests.json", {"page": "3"}), 400, mentions=["page"])
