@@ -1,13 +1,19 @@
 """Login throttle and lockout, through the login pages as a person (or a script) uses them."""
 
+import ipaddress
+import unittest
 from datetime import timedelta
 
-from django.test import Client, override_settings
+import pytest
+from django.db import close_old_connections, connection
+from django.test import Client, TransactionTestCase, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from gridgov.accounts.choices import Role
 from gridgov.accounts.models import LoginAttempt, LoginCounter
-from gridgov.accounts.tests.base import PASSWORD, CastTestCase
+from gridgov.accounts.tests.base import PASSWORD, CastTestCase, make_user
+from gridgov.cases.tests.test_concurrency import run_together
 
 LIMITS = {
     "MAX_FAILURES": 3,
@@ -96,7 +102,7 @@ class LoginThrottleTests(CastTestCase):
         self.assertContains(response, ADDRESS_LOCKED)
         self.assertTrue(self.log_in("leader", PASSWORD, address="203.0.113.9").logged_in)
 
-    @override_settings(GRIDGOV_TRUSTED_PROXIES=[__import__("ipaddress").ip_network("10.0.0.5")])
+    @override_settings(GRIDGOV_TRUSTED_PROXIES=[ipaddress.ip_network("10.0.0.5")])
     def test_behind_a_trusted_proxy_each_client_address_counts_on_its_own(self):
         via_proxy = {"address": "10.0.0.5"}
         for name in ("a1", "a2", "a3", "a4", "a5"):
@@ -160,3 +166,30 @@ class LoginThrottleTests(CastTestCase):
         )
         self.assertContains(response, "解除")
         self.assertTrue(self.log_in("dispatcher", PASSWORD).logged_in)
+
+
+@pytest.mark.postgres
+@unittest.skipUnless(
+    connection.vendor == "postgresql",
+    "Needs PostgreSQL: SQLite lets one writer in at a time, so requests cannot race.",
+)
+@override_settings(GRIDGOV_LOGIN_THROTTLE={**LIMITS, "MAX_FAILURES": 8})
+class SimultaneousFailuresTests(TransactionTestCase):
+    """Web processes counting at once, as threads with connections of their own."""
+
+    def tearDown(self):
+        close_old_connections()
+
+    def test_every_simultaneous_failure_is_counted(self):
+        make_user("dispatcher", Role.RESIDENT)
+
+        def wrong_password(index):
+            client = Client(REMOTE_ADDR=f"198.51.100.{index}")
+            client.post(reverse("login"), {"username": "dispatcher", "password": "wrong"})
+
+        results = run_together(8, wrong_password)
+        self.assertEqual([outcome for outcome, _value in results], ["ok"] * 8)
+        outcomes = list(LoginAttempt.objects.values_list("outcome", flat=True))
+        self.assertEqual(sorted(outcomes), ["failure"] * 7 + ["lockout"])
+        counter = LoginCounter.objects.get(kind="account", key="dispatcher")
+        self.assertGreater(counter.locked_until, timezone.now())
