@@ -121,6 +121,7 @@ class BrowserLoopTests(StaticLiveServerTestCase):
         operator.fill("[name=title]", "小区门口垃圾堆积")
         operator.fill("[name=description]", "垃圾两天没人清运，气味很大。")
         operator.fill("[name=address]", "滨江社区南门")
+        operator.click("details.advanced summary")
         operator.fill("[name=lng]", "120.105")
         operator.fill("[name=lat]", "30.205")
         operator.select_option("[name=datum]", "gcj02")
@@ -272,4 +273,175 @@ class BrowserLoopTests(StaticLiveServerTestCase):
         # Their own case's grid is drawn on its map.
         resident.wait_for_selector("#case-map path.leaflet-interactive")
         self.assertIn("路灯已修复", resident.content())
+        self.assertEqual(self.console_errors, [])
+
+    # --- maps ------------------------------------------------------------------------------
+
+    XSS = '<img src=x onerror="window.__xss=1">'
+
+    def map_page(self, username=None, width=1280, **context_options):
+        """A page for a person (signed in unless None) on a screen `width` px wide."""
+        context = self.browser.new_context(
+            viewport={"width": width, "height": 900 if width > 600 else 844}, **context_options
+        )
+        self.contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda error: self.console_errors.append(f"{username}: {error}"))
+        if username:
+            page.goto(f"{self.live_server_url}/login/")
+            page.fill("input[name=username]", username)
+            page.fill("input[name=password]", PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_load_state()
+        return page
+
+    def zoom_in_until(self, page, map_id, selector, tries=4):
+        """Zoom the map in until `selector` shows: names appear only where they fit."""
+        for _ in range(tries):
+            if page.locator(selector).count():
+                return page.locator(selector).first
+            page.click(f"#{map_id} .leaflet-control-zoom-in")
+            page.wait_for_timeout(400)
+        page.wait_for_selector(selector)
+        return page.locator(selector).first
+
+    def assert_ran_nothing(self, page):
+        self.assertIsNone(page.evaluate("window.__xss"))
+        self.assertEqual(page.locator("img[src='x']").count(), 0)
+
+    def test_region_names_show_as_text_on_every_map_and_run_nothing(self):
+        from gridgov.accounts.tests.base import square
+        from gridgov.cases import services
+
+        self.grid.name = self.XSS + "网格"
+        self.grid.save()
+        self.community.name = self.XSS + "社区"
+        self.community.save()
+        self.street.set_boundary(square(120.09, 30.19, 0.05), "gcj02")
+        self.street.save()
+        services.intake_case(
+            self.dispatcher,
+            {
+                "channel": "hotline",
+                "case_type": "complaint",
+                "title": "垃圾堆积",
+                "description": "门口垃圾没人清运。",
+                "lng": 120.105,
+                "lat": 30.205,
+                "datum": "gcj02",
+            },
+        )
+        literal_grid = f"text={self.XSS}网格"
+
+        # The region page: the grids' names on the map and in the tooltip.
+        staff = self.map_page("community")
+        staff.goto(f"{self.live_server_url}/regions/{self.community.code}/")
+        label = self.zoom_in_until(
+            staff, "region-map", f"#region-map .map-label-text >> {literal_grid}"
+        )
+        box = label.bounding_box()
+        staff.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        staff.wait_for_selector(f"#region-map .leaflet-tooltip >> {literal_grid}")
+        self.shot(staff, "10-maps-region-names-as-text")
+        self.assert_ran_nothing(staff)
+
+        # The grid map: the name on the map and in the grid's popup.
+        staff.goto(f"{self.live_server_url}/map/")
+        label = self.zoom_in_until(
+            staff, "grid-map", f"#grid-map .map-label-text >> {literal_grid}"
+        )
+        label.click(force=True)  # the name lets the click through to the grid under it
+        staff.wait_for_selector(f"#grid-map .leaflet-popup-content a >> {literal_grid}")
+        self.assert_ran_nothing(staff)
+
+        # The dashboard's hot grids: the tooltip, and the legend that says what red means.
+        leader = self.map_page("leader")
+        leader.goto(f"{self.live_server_url}/dashboard/")
+        leader.hover("#hot-map path.leaflet-interactive")
+        leader.wait_for_selector(f"#hot-map .leaflet-tooltip >> {literal_grid}")
+        legend = leader.locator("#hot-map-legend")
+        self.assertTrue(legend.is_visible())
+        self.assertIn("红色越深", legend.inner_text())
+        self.assert_ran_nothing(leader)
+
+        # The intake map: the name said where a click falls.
+        worker = self.map_page("gridworker")
+        worker.goto(f"{self.live_server_url}/cases/new/")
+        label = self.zoom_in_until(
+            worker, "pick-map", f"#pick-map .map-label-text >> {literal_grid}"
+        )
+        label.click(force=True)
+        worker.wait_for_selector(f"#pick-map .leaflet-tooltip >> {literal_grid}")
+        self.assert_ran_nothing(worker)
+
+        # The report map: the search's answers, and the community named once zoomed in.
+        resident = self.map_page(None)
+        resident.goto(f"{self.live_server_url}/report/")
+        resident.fill("[data-place-search]", "社区")
+        resident.press("[data-place-search]", "Enter")
+        resident.wait_for_selector(f"[data-place-results] button >> text={self.XSS}社区")
+        resident.click(f"[data-place-results] button >> text={self.XSS}社区")
+        resident.wait_for_selector(f"#pick-map .map-label-text >> text={self.XSS}社区")
+        self.shot(resident, "11-maps-report-search")
+        self.assert_ran_nothing(resident)
+        self.assertEqual(self.console_errors, [])
+
+    def test_intake_on_a_phone_puts_the_map_and_my_location_first(self):
+        worker = self.map_page(
+            "gridworker",
+            width=390,
+            geolocation={"latitude": 30.205, "longitude": 120.105},
+            permissions=["geolocation"],
+        )
+        worker.goto(f"{self.live_server_url}/cases/new/")
+        worker.wait_for_selector("#pick-map path")
+        self.shot(worker, "12-maps-intake-phone")
+        width = worker.evaluate("document.documentElement.scrollWidth")
+        self.assertLessEqual(width, 390)
+        top = {
+            name: worker.locator(selector).bounding_box()["y"]
+            for name, selector in (
+                ("map", "#pick-map"),
+                ("locate", "[data-locate-me]"),
+                ("title", "[name=title]"),
+            )
+        }
+        self.assertLess(top["locate"], top["title"])
+        self.assertLess(top["map"], top["title"])
+        # The raw fields are in the form but folded away.
+        self.assertFalse(worker.locator("[name=lng]").is_visible())
+        worker.click("[data-locate-me]")
+        # A function, not an expression: Playwright would eval an expression at every poll,
+        # which the Content-Security-Policy refuses.
+        worker.wait_for_function("() => document.querySelector('[name=lng]').value !== ''")
+        self.assertEqual(worker.input_value("[name=lng]"), "120.105000")
+        self.assertEqual(worker.input_value("[name=lat]"), "30.205000")
+        self.assertEqual(worker.input_value("[name=datum]"), "wgs84")
+        worker.fill("[name=title]", "路灯不亮")
+        worker.fill("[name=description]", "楼下路灯坏了三天。")
+        worker.click("main form button[type=submit]")
+        worker.wait_for_load_state()
+        case = Case.objects.get()
+        self.assertEqual((case.datum, round(case.lng, 3)), ("wgs84", 120.105))
+        self.assertEqual(self.console_errors, [])
+
+    def test_a_refused_location_says_so_and_an_error_opens_the_advanced_fields(self):
+        resident = self.map_page(None, width=390)
+        resident.goto(f"{self.live_server_url}/report/")
+        resident.click("[data-locate-me]")
+        resident.wait_for_selector("[data-map-status]:has-text('位置')")
+        self.assertIn("搜索", resident.inner_text("[data-map-status]"))
+
+        worker = self.map_page("gridworker", width=390)
+        worker.goto(f"{self.live_server_url}/cases/new/")
+        worker.click("details.advanced summary")
+        worker.fill("[name=lng]", "500")
+        worker.fill("[name=lat]", "30.2")
+        worker.fill("[name=title]", "路灯不亮")
+        worker.fill("[name=description]", "楼下路灯坏了三天。")
+        worker.click("main form button[type=submit]")
+        worker.wait_for_load_state()
+        self.assertTrue(worker.locator("[name=lng]").is_visible())
+        self.assertTrue(worker.locator("[data-field=lng] .error").is_visible())
+        self.assertEqual(Case.objects.count(), 0)
         self.assertEqual(self.console_errors, [])
