@@ -33,6 +33,15 @@ window.gridgovMap = (function () {
     return true;
   }
 
+  // About how wide a name is drawn (the font sizes of site.css's map-label-text): Chinese
+  // characters a full em, Latin letters and digits about 0.6 em.
+  var FONT_PX = [14, 14, 14, 13, 11, 11];
+  function textWidth(name, rank) {
+    var px = FONT_PX[Math.min(rank, FONT_PX.length - 1)], width = 0;
+    for (var i = 0; i < name.length; i++) { width += name.charCodeAt(i) > 0x2e80 ? px : px * 0.6; }
+    return width;
+  }
+
   function centreOf(shape) {
     try { return shape.getCenter(); } catch (e) { return shape.getBounds().getCenter(); }
   }
@@ -67,30 +76,50 @@ window.gridgovMap = (function () {
       html: textElement(name, "map-label-text level-" + LEVELS[Math.min(rank, LEVELS.length - 1)]),
       iconSize: [0, 0]
     });
-    var marker = L.marker(centreOf(shape), { icon: icon, interactive: false, keyboard: false });
-    this.items.push({ shape: shape, marker: marker, rank: rank, width: 12 * name.length + 10,
-                      shown: false });
+    var centre = centreOf(shape);
+    var marker = L.marker(centre, { icon: icon, interactive: false, keyboard: false });
+    this.items.push({ shape: shape, marker: marker, centre: centre, rank: rank,
+                      width: textWidth(name, rank) + 8, shown: false });
     this.items.sort(function (a, b) { return a.rank - b.rank; });
     this.schedule();
   };
 
   Labels.prototype.watch = function (fn) { this.watchers.push(fn); this.schedule(); };
 
+  // Where an area's name goes: its centre, or, when the centre is off screen (zoomed in on
+  // one part of it), the middle of the part in view.
+  function anchor(map, item, view, bounds) {
+    if (view.contains(item.centre)) { return item.centre; }
+    var inner = L.latLngBounds(
+      L.latLng(Math.max(view.getSouth(), bounds.getSouth()), Math.max(view.getWest(), bounds.getWest())),
+      L.latLng(Math.min(view.getNorth(), bounds.getNorth()), Math.min(view.getEast(), bounds.getEast())));
+    return inner.getCenter();
+  }
+
   Labels.prototype.update = function () {
-    var map = this.map, view = map.getBounds(), placed = [];
-    this.items.forEach(function (item) {
+    var map = this.map, view = map.getBounds(), size = map.getSize(), placed = [];
+    // Areas whose centre is in view first (coarser levels before finer), then those seen only
+    // in part: zoomed into a community, its name wins over the street's around it.
+    var items = this.items.filter(function (item) { return view.contains(item.centre); })
+      .concat(this.items.filter(function (item) { return !view.contains(item.centre); }));
+    items.forEach(function (item) {
       var bounds = item.shape.getBounds(), show = false;
       if (view.intersects(bounds)) {
         var sw = map.latLngToContainerPoint(bounds.getSouthWest());
         var ne = map.latLngToContainerPoint(bounds.getNorthEast());
-        if (ne.x - sw.x >= item.width * 0.9 && sw.y - ne.y >= LABEL_HEIGHT) {
-          var p = map.latLngToContainerPoint(item.marker.getLatLng());
+        var visibleWidth = Math.min(ne.x, size.x) - Math.max(sw.x, 0);
+        if (visibleWidth >= item.width * 0.9 && sw.y - ne.y >= LABEL_HEIGHT) {
+          var at = anchor(map, item, view, bounds);
+          var p = map.latLngToContainerPoint(at);
           var box = { l: p.x - item.width / 2, r: p.x + item.width / 2,
                       t: p.y - LABEL_HEIGHT / 2, b: p.y + LABEL_HEIGHT / 2 };
-          show = !placed.some(function (o) {
+          show = box.l >= 0 && box.r <= size.x && !placed.some(function (o) {
             return box.l < o.r && o.l < box.r && box.t < o.b && o.t < box.b;
           });
-          if (show) { placed.push(box); }
+          if (show) {
+            placed.push(box);
+            item.marker.setLatLng(at);
+          }
         }
       }
       if (show !== item.shown) {

@@ -8,7 +8,7 @@
   var G = window.gridgovMap, d = el.dataset;
   var form = el.closest("form");
   var lng = form.querySelector("[name=lng]"), lat = form.querySelector("[name=lat]");
-  var datum = form.querySelector("[name=datum]"), address = form.querySelector("[name=address]");
+  var datum = form.querySelector("[name=datum]");
   var keyField = form.querySelector("[data-idempotency]");
   if (keyField && !keyField.value && window.crypto && crypto.randomUUID) {
     // One key per form load: a double click or a retried POST makes one case, not two.
@@ -150,10 +150,9 @@
   }
 
   var ZOOM = { district: 13, street: 14, community: 16, grid: 17, building: 18 };
-  function go(place, typed) {
+  function go(place) {
     map.setView(L.latLng(place.lat, place.lng), ZOOM[place.level] || 16);
     results.hidden = true;
-    if (address && !address.value) { address.value = typed; }
     say(d.msgFound);
   }
   function search() {
@@ -170,7 +169,7 @@
         if (!answer.ok) { say(answer.body.error || d.msgFailed); return; }
         var found = answer.body.results;
         if (!found.length) { say(d.msgNone); return; }
-        if (found.length === 1) { go(found[0], text); return; }
+        if (found.length === 1) { go(found[0]); return; }
         say("");
         found.forEach(function (place) {
           var item = document.createElement("li");
@@ -178,7 +177,7 @@
           button.type = "button";
           button.appendChild(G.textElement(place.name));
           button.appendChild(G.textElement(place.level_label, "muted"));
-          button.addEventListener("click", function () { go(place, text); });
+          button.addEventListener("click", function () { go(place); });
           item.appendChild(button);
           results.appendChild(item);
         });
