@@ -295,7 +295,7 @@ def worklist_export(request):
         )
     if filters.search.kind == "phone":
         queries.record_phone_search(
-            request.user, cases.only("pk", "reporter_id")[: exports.MAX_ROWS]
+            request.user, cases.select_related(None).only("reporter_id")[: exports.MAX_ROWS]
         )
     title = next(w.label for w in lists if w.key == key)
     return _xlsx(exports.cases_workbook(cases, str(title)), f"gridgov-{key}")

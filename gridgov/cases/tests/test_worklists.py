@@ -5,6 +5,8 @@ import re
 from datetime import timedelta
 from io import BytesIO
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -77,6 +79,15 @@ class SearchTests(CaseTestCase):
         self.assertEqual(numbers(response), [])
         self.assertEqual(PersonalDataAccess.objects.filter(user=self.community_staff).count(), 0)
 
+    def test_an_export_found_by_phone_is_audited_case_by_case(self):
+        self.login(self.dispatcher)
+        response = self.client.get(reverse("cases:export"), {"list": "all", "q": PHONE})
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(
+            list(PersonalDataAccess.objects.values_list("case", "user")),
+            [(self.mine.pk, self.dispatcher.pk)],
+        )
+
     def test_the_export_follows_the_search(self):
         self.login(self.dispatcher)
         response = self.client.get(reverse("cases:export"), {"list": "all", "q": "路灯"})
@@ -114,6 +125,20 @@ class TabCountTests(CaseTestCase):
         with self.assertNumQueries(10):
             response = self.client.get(url)
         self.assertEqual(len(numbers(response)), 5)
+
+    def test_a_units_page_reads_as_many_queries_for_one_case_as_for_five(self):
+        self.login(self.handler)
+        self.dispatched()
+        url = f"{WORKLIST}?list=to_accept"
+        self.client.get(url)
+        with CaptureQueriesContext(connection) as one:
+            self.client.get(url)
+        for _ in range(4):
+            self.dispatched()
+        with CaptureQueriesContext(connection) as five:
+            response = self.client.get(url)
+        self.assertEqual(len(numbers(response)), 5)
+        self.assertEqual(len(five.captured_queries), len(one.captured_queries))
 
 
 class DeadlineTextTests(CaseTestCase):
