@@ -70,6 +70,18 @@ class WorklistBrowserTests(StaticLiveServerTestCase):
             )
             services.perform(self.dispatcher, case.number, "dispatch", {}, at=when)
         self.intake(timezone.now(), "楼道灯坏了")
+        self.unhappy = self.intake(long_ago, "下水道堵塞，污水漫到路面")
+        for action, data, actor in [
+            ("register", {"category": self.litter.code}, self.dispatcher),
+            ("dispatch", {}, self.dispatcher),
+            ("accept", {}, self.handler),
+            ("handle", {}, self.handler),
+            ("reply", {"result": "已疏通"}, self.handler),
+            ("verify", {}, self.grid_worker),
+            ("close", {}, self.dispatcher),
+            ("rate", {"solved": "false", "satisfaction": "unsatisfied"}, self.dispatcher),
+        ]:
+            services.perform(actor, self.unhappy.number, action, data, at=long_ago)
 
     def tearDown(self):
         for context in self.contexts:
@@ -130,3 +142,18 @@ class WorklistBrowserTests(StaticLiveServerTestCase):
         self.assertIn("sort=number", page.url)
         page.screenshot(path=str(ARTIFACTS / "worklist-1280.png"), full_page=True)
         self.assertEqual(self.overflow(page), 0)
+
+    def test_on_a_phone_the_dispatcher_reopens_a_dissatisfied_follow_up_from_its_card(self):
+        page = self.page_as("dispatcher", PHONE)
+        page.goto(f"{self.live_server_url}/cases/?list=dissatisfied")
+        card = page.locator("table.cases tbody tr", has_text=self.unhappy.number)
+        card.locator("summary").click()
+        card.locator("input[name=reason]").fill("居民回访不满意，重新办理")
+        page.screenshot(path=str(ARTIFACTS / "worklist-dissatisfied-390.png"), full_page=True)
+        self.assertEqual(self.overflow(page), 0)
+        card.locator("button[type=submit]").click()
+        page.wait_for_load_state()
+        self.unhappy.refresh_from_db()
+        self.assertEqual(self.unhappy.status, "handling")
+        page.goto(f"{self.live_server_url}/cases/?list=dissatisfied")
+        self.assertNotIn(self.unhappy.number, page.content())
