@@ -4,12 +4,15 @@ Every action form is built with the case and the acting user, so that choices (u
 the master case of a merge) are checked against what that user may see.
 """
 
+import warnings
+
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.accounts.models import Department
+from gridgov.cases import routing
 from gridgov.cases.choices import (
     Action,
     CaseType,
@@ -39,9 +42,18 @@ def check_photo(upload):
         )
     try:
         upload.seek(0)
-        with Image.open(upload) as image:
-            image_format = image.format
-            image.verify()
+        with warnings.catch_warnings():
+            # Pillow only warns below twice its pixel limit; a header that promises more
+            # pixels than any camera makes is a decompression bomb either way.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(upload) as image:
+                image_format = image.format
+                image.verify()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ValidationError(
+            _("%(name)s has too many pixels to be a photo (at most %(limit)d million)."),
+            params={"name": upload.name, "limit": Image.MAX_IMAGE_PIXELS // 10**6},
+        ) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise ValidationError(
             _("%(name)s is not a photo (JPEG, PNG or WebP)."), params={"name": upload.name}
@@ -227,8 +239,34 @@ class RegisterForm(CaseActionForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = leaf_categories()
-        if self.case is not None and self.case.category_id:
-            self.fields["category"].initial = self.case.category.code
+        start_from_case(self, "category", "urgency", "case_type")
+
+
+def start_from_case(form, *names):
+    """A form that edits a case starts from the case's current values: a select with no
+    initial value shows its first choice, and submitting it unread would re-grade the case
+    (a routine complaint registered as a life-threatening consultation)."""
+    if form.case is None:
+        return
+    for name in names:
+        value = getattr(form.case, name)
+        if name == "category":
+            value = value.code if value is not None else None
+        if value not in (None, ""):
+            form.fields[name].initial = value
+
+
+class UnitPicker(forms.CheckboxSelectMultiple):
+    """Tick boxes a typed filter narrows (web/picker.js), instead of a Ctrl-click list."""
+
+    def __init__(self, attrs=None):
+        super().__init__(
+            attrs={
+                "data-picker": "",
+                "data-picker-placeholder": _("Type to filter"),
+                **(attrs or {}),
+            }
+        )
 
 
 class DispatchForm(CaseActionForm):
@@ -237,7 +275,11 @@ class DispatchForm(CaseActionForm):
         queryset=Department.objects.none(),
         required=False,
         to_field_name="code",
-        help_text=_("Leave empty to follow the dispatch rules' suggestion."),
+        widget=UnitPicker,
+        help_text=_(
+            "The departments serving this case's area, nearest first; the suggested unit is "
+            "ticked. Leave all unticked to follow the dispatch rules' suggestion."
+        ),
     )
     office = forms.ModelChoiceField(
         label=_("Or an office"),
@@ -248,14 +290,21 @@ class DispatchForm(CaseActionForm):
     )
     note = forms.CharField(label=_("Note"), required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, suggestion=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["departments"].queryset = Department.objects.filter(is_active=True)
-        if self.case is not None:
-            # Offices answerable for the case: its district, street and community.
-            self.fields["office"].queryset = self.case.region.ancestors().filter(
-                level__in=["district", "street", "community"]
-            ) | Region.objects.filter(pk=self.case.region_id, level="community")
+        if self.case is None:
+            return
+        self.fields["departments"].queryset = routing.serving_departments(self.case)
+        # Offices answerable for the case: its district, street and community.
+        self.fields["office"].queryset = self.case.region.ancestors().filter(
+            level__in=["district", "street", "community"]
+        ) | Region.objects.filter(pk=self.case.region_id, level="community")
+        if not self.is_bound:
+            suggestion = suggestion or routing.suggest_unit(self.case)
+            if suggestion.department is not None:
+                self.fields["departments"].initial = [suggestion.department.code]
+            elif suggestion.office is not None:
+                self.fields["office"].initial = suggestion.office.code
 
     def clean(self):
         cleaned = super().clean()
@@ -277,15 +326,21 @@ class SelfHandleForm(ReplyForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = leaf_categories()
+        start_from_case(self, "category")
 
 
 class RateForm(CaseActionForm):
+    # Radio buttons with nothing chosen: the resident says what they think, the form does
+    # not say it for them.
     solved = forms.TypedChoiceField(
         label=_("Was the problem solved?"),
         choices=[("true", _("Solved")), ("false", _("Not solved"))],
         coerce=lambda value: value in (True, "true", "True", "1", 1),
+        widget=forms.RadioSelect,
     )
-    satisfaction = forms.ChoiceField(label=_("Satisfaction"), choices=Satisfaction.choices)
+    satisfaction = forms.ChoiceField(
+        label=_("Satisfaction"), choices=Satisfaction.choices, widget=forms.RadioSelect
+    )
     comment = forms.CharField(label=_("Comment"), required=False)
 
 
@@ -329,6 +384,7 @@ class SummonForm(CaseActionForm):
         queryset=Department.objects.none(),
         required=False,
         to_field_name="code",
+        widget=UnitPicker,
     )
     report_minutes = forms.IntegerField(
         label=_("Report in within (minutes)"), min_value=5, max_value=24 * 60, required=False
@@ -337,9 +393,10 @@ class SummonForm(CaseActionForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        active = Department.objects.filter(is_active=True)
-        self.fields["lead"].queryset = active
-        self.fields["assisting"].queryset = active
+        if self.case is not None:
+            serving = routing.serving_departments(self.case)
+            self.fields["lead"].queryset = serving
+            self.fields["assisting"].queryset = serving
 
     def clean(self):
         cleaned = super().clean()

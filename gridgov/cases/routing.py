@@ -9,6 +9,7 @@
 
 from dataclasses import dataclass
 
+from django.db.models.functions import Length
 from django.utils.translation import gettext as _
 
 from gridgov.accounts.models import Department
@@ -106,6 +107,20 @@ def suggest_unit(case: Case) -> Suggestion:
         None,
         _("No rule matches: the district government answers for it (兜底)"),
     )
+
+
+def serving_departments(case: Case):
+    """The active departments that serve the case's area — its district's, or the city's
+    above it — the nearest first. Another district's departments never get its cases."""
+    return (
+        Department.objects.filter(is_active=True, region__path__in=_path_prefixes(case.region_path))
+        .select_related("region")
+        .order_by(Length("region__path").desc(), "code")
+    )
+
+
+def serves(department: Department, case: Case) -> bool:
+    return department.is_active and case.region_path.startswith(department.region.path)
 
 
 def _path_prefixes(path: str) -> list[str]:

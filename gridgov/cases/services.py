@@ -12,6 +12,7 @@ API, the demo generator and the deadline watch all call it (or `intake_case`). I
 Nothing changes when any step refuses.
 """
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -51,7 +52,7 @@ from gridgov.cases.models import (
 )
 from gridgov.cases.signals import cases_received
 from gridgov.metrics import rollups
-from gridgov.regions.choices import Level
+from gridgov.regions.choices import Datum, Level
 from gridgov.regions.gazetteer import match_address
 from gridgov.regions.locate import OutsideServiceArea, locate
 from gridgov.workdays.calendar import add_hours, deadline_from
@@ -173,12 +174,73 @@ def intake_case(actor, data, files=None, *, idempotency_key=None, at=None) -> In
     return IntakeResult(case, True, case_warnings(case), event, attachments)
 
 
+# What a client may send as its raw key, whatever the door: a UUID fits with room to spare.
+IDEMPOTENCY_KEY_MAX = 128
+
+
+def client_idempotency_key(door: str, client: str, raw: str) -> str:
+    """The key a case is stored under for a client's raw idempotency key. The door and the
+    client are hashed in with it, so that no key sent through one door or by one client can
+    match a case another client made: a visitor replaying a dispatcher's key would otherwise
+    get the dispatcher's case back, and the real work order would never be created."""
+    digest = hashlib.sha256(f"{door}\n{client}\n{raw}".encode()).hexdigest()
+    return f"{door}:{digest}"
+
+
+def intake_and_dispatch(actor, data, files=None, *, idempotency_key=None) -> IntakeResult:
+    """Take a case in, register it under the category the operator chose and dispatch it
+    to the unit the dispatch rules suggest — one command for a hotline operator who accepts
+    the suggestion. All three steps or none: a refused dispatch leaves no half-made case."""
+    if not may_dispatch_on_intake(actor):
+        raise NotAllowed(_("Only dispatchers register and dispatch a case on intake."))
+    if not data.get("category"):
+        message = _("Choose the category to register and dispatch the case at once.")
+        raise InvalidInput(message, {"category": [{"message": message}]})
+    with transaction.atomic():
+        result = intake_case(actor, data, files, idempotency_key=idempotency_key)
+        if not result.created:
+            return result
+        number = result.case.number
+        perform(actor, number, Action.REGISTER, {"category": data["category"]})
+        result.case = perform(actor, number, Action.DISPATCH, {})
+    return result
+
+
+def may_dispatch_on_intake(user) -> bool:
+    return user.is_authenticated and _is_dispatcher(user)
+
+
+def intake_suggestion(data) -> routing.Suggestion | None:
+    """The unit a case with this category and place would be dispatched to, before it is
+    taken in (the intake page shows it next to "register and dispatch now"); None while the
+    category or the place is missing or cannot be read."""
+    category = intake_categories().filter(code=data.get("category") or "").first()
+    if category is None:
+        return None
+    place_fields = ("lng", "lat", "datum", "region", "address")
+    form = IntakeForm({name: data.get(name, "") for name in place_fields})
+    form.is_valid()
+    if any(form.has_error(name) for name in place_fields):
+        return None
+    cleaned = {"address": "", **form.cleaned_data}
+    cleaned["datum"] = cleaned.get("datum") or Datum.WGS84
+    try:
+        region = _place(cleaned)
+    except InvalidInput:
+        return None
+    return routing.suggest_unit(Case(category=category, region=region, region_path=region.path))
+
+
 def check_idempotency_key(idempotency_key: str | None) -> None:
     key_limit = Case._meta.get_field("idempotency_key").max_length
     if idempotency_key and len(idempotency_key) > key_limit:
-        # It comes from a hidden field anyone can fill; too long would be a database error.
-        message = _("This form's submission key is not valid; reload the page and try again.")
-        raise InvalidInput(message, {"idempotency_key": [{"message": message}]})
+        # Too long would be a database error, not a refusal.
+        raise bad_idempotency_key()
+
+
+def bad_idempotency_key() -> InvalidInput:
+    message = _("This form's submission key is not valid; reload the page and try again.")
+    return InvalidInput(message, {"idempotency_key": [{"message": message}]})
 
 
 class IntakeLookups:
@@ -274,18 +336,17 @@ def reporter_phone(cleaned) -> str:
     return "".join(ch for ch in (cleaned.get("reporter_phone") or "") if ch.isdigit() or ch == "+")
 
 
+def reporter_name(cleaned) -> str:
+    return " ".join((cleaned.get("reporter_name") or "").split())[:50]
+
+
 def _reporter_for(cleaned, actor) -> Reporter | None:
     phone = reporter_phone(cleaned)
     if actor is not None and getattr(actor, "role", None) == Role.RESIDENT:
         return _resident_reporter(actor, cleaned, phone)
     if not phone:
         return None
-    reporter, _created = Reporter.objects.get_or_create(
-        phone=phone, defaults={"name": cleaned.get("reporter_name", "")}
-    )
-    if cleaned.get("reporter_name") and not reporter.name:
-        reporter.name = cleaned["reporter_name"]
-        reporter.save(update_fields=["name"])
+    reporter, _created = Reporter.objects.get_or_create(phone=phone, name=reporter_name(cleaned))
     return reporter
 
 
@@ -624,6 +685,7 @@ def _dispatch(case, actor, cleaned, at):
         and not (not departments and office == suggestion.office)
     )
     _check_push_down(case, departments, office)
+    _check_serving(case, {"departments": departments})
     case.assignments.filter(state=AssignmentState.ACTIVE).update(state=AssignmentState.ENDED)
     explanation = (
         _("Chosen by %(user)s over the suggestion (%(suggestion)s)")
@@ -668,6 +730,26 @@ def _dispatch(case, actor, cleaned, at):
             "rule": suggestion.rule.pk if suggestion.rule and not overridden else None,
         },
     )
+
+
+def _check_serving(case, departments_by_field: dict) -> None:
+    """Only departments serving the case's area may get it: another district's department
+    would receive a case it has no authority over. The forms offer only those; this holds
+    for every caller, a dispatch rule's suggestion included."""
+    errors = {}
+    for name, departments in departments_by_field.items():
+        for department in departments:
+            if not routing.serves(department, case):
+                errors.setdefault(name, []).append(
+                    {
+                        "message": _("%(unit)s does not serve %(area)s.")
+                        % {"unit": department.name, "area": case.region.name},
+                        "code": "not_serving",
+                    }
+                )
+    if errors:
+        first = next(iter(errors.values()))[0]["message"]
+        raise InvalidInput(first, errors)
 
 
 def _check_push_down(case, departments, office) -> None:
@@ -918,6 +1000,7 @@ def _supervise(case, actor, cleaned, at):
 
 
 def _summon(case, actor, cleaned, at):
+    _check_serving(case, {"lead": [cleaned["lead"]], "assisting": cleaned.get("assisting") or []})
     due = at + timedelta(minutes=cleaned["report_minutes"])
     case.assignments.filter(state=AssignmentState.ACTIVE).update(state=AssignmentState.ENDED)
     lead = Assignment.objects.create(

@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from gridgov.accounts.choices import Role
 from gridgov.accounts.scoping import ALL, scope_path
 from gridgov.cases import exports, queries, services
-from gridgov.cases.choices import Action
+from gridgov.cases.choices import Action, Status
 from gridgov.cases.forms import ACTION_FORMS, IntakeForm, leaf_categories
 from gridgov.cases.idempotency import form_idempotency_key
 from gridgov.cases.models import Case
@@ -318,19 +318,32 @@ def intake(request):
         raise PermissionDenied
     initial = {"channel": "grid_patrol" if request.user.role == Role.GRID_WORKER else "hotline"}
     if request.method == "POST":
+        take_in = (
+            services.intake_and_dispatch
+            if request.POST.get("dispatch_now")
+            else services.intake_case
+        )
         try:
-            result = services.intake_case(
+            result = take_in(
                 request.user,
                 request.POST,
                 request.FILES,
                 idempotency_key=form_idempotency_key(request),
             )
-        except services.InvalidInput as exc:
+        except services.CaseError as exc:
             form = IntakeForm(request.POST, request.FILES)
             form.is_valid()
             _add_service_errors(form, exc)
-            return render(request, "cases/intake.html", _intake_context(request, form), status=400)
+            return render(
+                request, "cases/intake.html", _intake_context(request, form), status=exc.status
+            )
         messages.success(request, _("Case %(number)s taken in.") % {"number": result.case.number})
+        if result.created and result.case.status == Status.DISPATCHED:
+            messages.success(
+                request,
+                _("Registered and dispatched to %(units)s.")
+                % {"units": "、".join(a.unit_name for a in result.case.assignments.all())},
+            )
         for warning in result.warnings:
             messages.warning(request, warning)
         return redirect("cases:detail", number=result.case.number)
@@ -339,8 +352,24 @@ def intake(request):
     )
 
 
+@login_required
+@require_GET
+def intake_suggestion(request):
+    """The unit the dispatch rules would choose for the intake form's category and place."""
+    if not services.may_dispatch_on_intake(request.user):
+        raise PermissionDenied
+    suggestion = services.intake_suggestion(request.GET)
+    if suggestion is None:
+        return JsonResponse({"unit": None, "explanation": ""})
+    return JsonResponse({"unit": suggestion.unit_name, "explanation": suggestion.explanation})
+
+
 def _intake_context(request, form):
-    return {"form": form, "map_region": scope_root(request.user)}
+    return {
+        "form": form,
+        "map_region": scope_root(request.user),
+        "may_dispatch_now": services.may_dispatch_on_intake(request.user),
+    }
 
 
 def _add_service_errors(form, exc):
