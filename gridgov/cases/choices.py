@@ -86,6 +86,12 @@ class Action(models.TextChoices):
     OVERDUE = "overdue", _("Overdue")
 
 
+# Notification.action of a "due soon" warning: a notice, never an event, so not one of
+# the case's Actions; a notification is about an action or about this.
+DUE_SOON_NOTICE = "due-soon"
+NOTIFICATION_ACTIONS = [*Action.choices, (DUE_SOON_NOTICE, _("Due soon"))]
+
+
 @dataclass(frozen=True)
 class Transition:
     sources: frozenset

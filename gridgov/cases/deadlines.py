@@ -30,7 +30,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from gridgov.cases.choices import TRANSITIONS, Action, AssignmentState, Status
+from gridgov.cases.choices import DUE_SOON_NOTICE, TRANSITIONS, Action, AssignmentState, Status
 from gridgov.cases.models import Assignment, Case, Notification
 from gridgov.cases.services import _active_assignments, _write_event
 
@@ -41,9 +41,7 @@ logger = logging.getLogger(__name__)
 # the watch never holds a lock that a person acting on a case would wait for.
 BATCH_SIZE = 200
 
-# Notification.action of a "due soon" warning. A notice, never an event, so it is not one
-# of the case's Actions.
-DUE_SOON = "due-soon"
+DUE_SOON = DUE_SOON_NOTICE
 
 # A step is due soon in the last quarter of its time, as the yellow light of
 # Case.deadline_state() has it, and at most this long before its deadline: the watch

@@ -11,6 +11,7 @@ from gridgov.accounts.scoping import ScopedQuerySet, scope_q
 from gridgov.cases.choices import (
     FINAL_STATUSES,
     HOLDING_STATES,
+    NOTIFICATION_ACTIONS,
     OPEN_STATUSES,
     Action,
     AssignmentRole,
@@ -420,6 +421,14 @@ class Case(models.Model):
                 opclasses=["varchar_pattern_ops", "timestamptz_ops"],
                 condition=Q(status__in=sorted(s.value for s in OPEN_STATUSES)),
             ),
+            # The dispatcher's 回访不满意 list and its count: the few rated cases whose
+            # reporter said "not solved" or "unsatisfied", not every rated case in scope.
+            models.Index(
+                fields=["region_path", "received_at"],
+                name="case_dissatisfied",
+                opclasses=["varchar_pattern_ops", "timestamptz_ops"],
+                condition=Q(status="rated") & (Q(solved=False) | Q(satisfaction="unsatisfied")),
+            ),
             # Overdue and "still waiting" (metrics, worklists, the API's filter): the open
             # cases whose current step's deadline has passed, not the whole backlog.
             models.Index(
@@ -723,7 +732,7 @@ class Notification(models.Model):
         on_delete=models.CASCADE,
         related_name="notifications",
     )
-    action = models.CharField(max_length=20, choices=Action.choices)
+    action = models.CharField(max_length=20, choices=NOTIFICATION_ACTIONS)
     message = models.CharField(max_length=300)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
