@@ -177,6 +177,9 @@ class LoginThrottleTests(CastTestCase):
 class SimultaneousFailuresTests(TransactionTestCase):
     """Web processes counting at once, as threads with connections of their own."""
 
+    # Brings back what the migrations loaded, for the tests after this one.
+    serialized_rollback = True
+
     def tearDown(self):
         close_old_connections()
 

@@ -63,29 +63,38 @@ def _stop(process: subprocess.Popen, tmp_path: Path) -> str:
 
 
 class DatabaseConnections:
-    """Database connections held open: PostgreSQL's backends for the test database (the
-    worker's included), or the server process's open handles on the SQLite file."""
+    """Database connections the server process holds open: its TCP connections to
+    PostgreSQL's port, or its open handles on the SQLite file. (The worker, a process of
+    its own, keeps its connections; they are not counted.)"""
 
     def __init__(self, server_pid: int, sqlite_file: Path):
         self.server_pid, self.sqlite_file = server_pid, sqlite_file
 
     def count(self) -> int:
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT count(*) FROM pg_stat_activity "
-                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                )
-                return cursor.fetchone()[0]
         fds = Path(f"/proc/{self.server_pid}/fd")
-        return sum(1 for fd in fds.iterdir() if _points_to(fd, self.sqlite_file))
+        targets = [_target(fd) for fd in fds.iterdir()]
+        if connection.vendor != "postgresql":
+            return sum(1 for target in targets if target == str(self.sqlite_file))
+        sockets = {
+            target[len("socket:[") : -1] for target in targets if target.startswith("socket:[")
+        }
+        port = int(connection.settings_dict["PORT"] or 5432)
+        held = 0
+        for table in ("tcp", "tcp6"):
+            lines = Path(f"/proc/{self.server_pid}/net/{table}").read_text().splitlines()[1:]
+            for line in lines:
+                fields = line.split()
+                remote_port = int(fields[2].rsplit(":", 1)[1], 16)
+                if remote_port == port and fields[9] in sockets:
+                    held += 1
+        return held
 
 
-def _points_to(fd: Path, target: Path) -> bool:
+def _target(fd: Path) -> str:
     try:
-        return Path(os.readlink(fd)) == target
+        return os.readlink(fd)
     except OSError:  # closed while we looked
-        return False
+        return ""
 
 
 @pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="counts handles through /proc")
