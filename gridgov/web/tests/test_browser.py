@@ -159,11 +159,14 @@ class BrowserLoopTests(StaticLiveServerTestCase):
 
         resident = self.page_as(None)
         resident.goto(f"{self.live_server_url}/track/?number={case.number}&tail=1234")
-        resident.select_option("[name=solved]", "true")
-        resident.select_option("[name=satisfaction]", "satisfied")
+        # Nothing is chosen for the resident: they tick their own answers.
+        self.assertFalse(resident.is_checked("[name=solved][value=true]"))
+        resident.check("[name=solved][value=true]")
+        resident.check("[name=satisfaction][value=satisfied]")
         self.shot(resident, "04-resident-rates")
         resident.click("form[action$='/track/rate/'] button[type=submit]")
         resident.wait_for_load_state()
+        self.assertIn("感谢您的评价", resident.content())
         case.refresh_from_db()
         self.assertEqual((case.status, case.satisfaction), ("rated", "satisfied"))
 
