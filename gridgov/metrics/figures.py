@@ -55,7 +55,8 @@ Average handling time
 Units
     A unit is a department or an office (a district, street or community named by its
     region), reached through Assignment. The handling figures above count a case for the
-    unit holding its active lead assignment (GRIDGOV_METRICS["unit_roles"]); "pending"
+    unit holding its active lead assignment, or the done one of a closed case
+    (GRIDGOV_METRICS["unit_roles"]); "pending"
     counts too, so that when a case is dispatched to several departments at once and
     nobody has accepted it, each of them answers for the late acceptance; once one accepts
     (首接负责) it leads and the others assist. Besides, each unit row counts `assigned`
@@ -529,8 +530,9 @@ def _case_branches(
     count_field = "case" if p else "pk"
 
     def count(*conditions):
-        # Through assignments, attributed rows are active ones, and a unit holds at most one
-        # active assignment on a case (a dispatch or summons ends the active ones first, and
+        # Through assignments, attributed rows are active (or done) ones, and a unit holds at
+        # most one such assignment on a case (a dispatch or summons ends the active ones first,
+        # closing turns them done and only a reopen makes them active again, and
         # names each unit once), so no case counts twice: no DISTINCT, which would sort the
         # whole backlog once per counter.
         return Count(count_field, filter=_and(*conditions, attributed))
