@@ -45,7 +45,7 @@ def _wait_for_port(port: int, process: subprocess.Popen, timeout: float) -> None
     raise AssertionError(f"gridgov demo did not serve on port {port} in {timeout:.0f} s")
 
 
-def _stop(process: subprocess.Popen, tmp_path: Path) -> str:
+def _stop(process: subprocess.Popen) -> str:
     process.send_signal(signal.SIGTERM)
     try:
         output, _ = process.communicate(timeout=30)
@@ -97,10 +97,7 @@ def _target(fd: Path) -> str:
         return ""
 
 
-@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="counts handles through /proc")
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_the_demo_server_keeps_no_database_connection_for_idle_browsers(tmp_path):
-    port = _free_port()
+def _environment(tmp_path: Path) -> dict[str, str]:
     env = {
         **os.environ,
         "GRIDGOV_VAR_DIR": str(tmp_path),
@@ -112,8 +109,16 @@ def test_the_demo_server_keeps_no_database_connection_for_idle_browsers(tmp_path
         env.update(DATABASE_URL=_database_url(), SECRET_KEY="test")
     else:
         env.pop("DATABASE_URL", None)
+    return env
+
+
+def _serve_idle_browsers(command: list[str], tmp_path: Path, env: dict[str, str]) -> str:
+    """Start `gridgov COMMAND` (where {port} is a free port), open keep-alive connections
+    like browsers that each read a page needing the database, and check that the server
+    holds no database connection for them while they stay open. Returns its output."""
+    port = _free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "gridgov.cli", "demo", "--cases", "0", "--port", str(port)],
+        [sys.executable, "-m", "gridgov.cli", *(arg.format(port=port) for arg in command)],
         cwd=tmp_path,
         env=env,
         stdout=subprocess.PIPE,
@@ -125,8 +130,6 @@ def test_the_demo_server_keeps_no_database_connection_for_idle_browsers(tmp_path
         _wait_for_port(port, process, timeout=300)
         held = DatabaseConnections(process.pid, tmp_path / "gridgov.sqlite3")
         before = held.count()
-        # Like browsers: each connection asks for a page that reads the database, then
-        # stays open for the next request.
         for _ in range(KEEP_ALIVE_CLIENTS):
             client = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             client.request("GET", "/report/")
@@ -141,5 +144,31 @@ def test_the_demo_server_keeps_no_database_connection_for_idle_browsers(tmp_path
     finally:
         for client in clients:
             client.close()
-        output = _stop(process, tmp_path)
+        output = _stop(process)
+    return output
+
+
+PROC = pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="counts handles in /proc")
+
+
+@PROC
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_demo_server_keeps_no_database_connection_for_idle_browsers(tmp_path):
+    output = _serve_idle_browsers(
+        ["demo", "--cases", "0", "--port", "{port}"], tmp_path, _environment(tmp_path)
+    )
     assert "Stopped the background worker." in output
+
+
+@PROC
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_gridgov_runserver_keeps_no_database_connection_for_idle_browsers(tmp_path):
+    env = _environment(tmp_path)
+    if connection.vendor != "postgresql":
+        subprocess.run(
+            [sys.executable, "-m", "gridgov.cli", "migrate", "--verbosity", "0"],
+            cwd=tmp_path,
+            env=env,
+            check=True,
+        )
+    _serve_idle_browsers(["runserver", "--noreload", "127.0.0.1:{port}"], tmp_path, env)
