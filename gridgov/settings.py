@@ -231,10 +231,12 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # Routine events that would drown the console (shown with LOG_LEVEL=DEBUG): a page
     # refused to someone without the right (403, with a traceback when raised as
-    # PermissionDenied), and the worker's RUNNING/SUCCESSFUL line for every task. Failed
-    # tasks and CSRF refusals (django.security.csrf) keep their level.
+    # PermissionDenied), a form refused for a stale CSRF token (a tab left open over a
+    # login), and the worker's RUNNING/SUCCESSFUL line for every task. Failed tasks, 404s
+    # and server errors keep their level.
     "loggers": {
         "django.request": {"filters": ["forbidden_at_debug"]},
+        "django.security.csrf": {"filters": ["forbidden_at_debug"]},
         "django_tasks": {"filters": ["at_debug"]},
     },
 }

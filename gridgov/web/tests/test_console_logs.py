@@ -3,6 +3,7 @@
 from unittest import mock
 
 from django.core.management import call_command
+from django.test import Client
 from django.urls import reverse
 
 from gridgov.accounts.tests.base import CastTestCase
@@ -34,6 +35,16 @@ class RefusedPageLogTests(CastTestCase):
         refusals = [r for r in logs.records if r.getMessage().startswith("Forbidden")]
         self.assertEqual([r.levelname for r in refusals], ["DEBUG"])
         self.assertIsNotNone(refusals[0].exc_info)  # the traceback, for whoever asks for it
+
+    def test_a_form_refused_for_its_csrf_token_stays_off_the_console(self):
+        browser = Client(enforce_csrf_checks=True)
+        with self.assertNoLogs(level="INFO"):
+            response = browser.post(reverse("public_track"), {"number": "1", "tail": "1234"})
+        self.assertEqual(response.status_code, 403)
+        with self.assertLogs(level="DEBUG") as logs:
+            browser.post(reverse("public_track"), {"number": "1", "tail": "1234"})
+        refusals = [r for r in logs.records if r.name == "django.security.csrf"]
+        self.assertEqual([r.levelname for r in refusals], ["DEBUG"])
 
     def test_a_missing_page_is_still_a_warning(self):
         with self.assertLogs("django.request", "WARNING") as logs:
