@@ -259,14 +259,7 @@ def start_from_case(form, *names):
 class UnitPicker(forms.CheckboxSelectMultiple):
     """Tick boxes a typed filter narrows (web/picker.js), instead of a Ctrl-click list."""
 
-    def __init__(self, attrs=None):
-        super().__init__(
-            attrs={
-                "data-picker": "",
-                "data-picker-placeholder": _("Type to filter"),
-                **(attrs or {}),
-            }
-        )
+    template_name = "cases/widgets/unit_picker.html"
 
 
 class DispatchForm(CaseActionForm):

@@ -448,3 +448,41 @@ class BrowserLoopTests(StaticLiveServerTestCase):
         self.assertTrue(worker.locator("[data-field=lng] .error").is_visible())
         self.assertEqual(Case.objects.count(), 0)
         self.assertEqual(self.console_errors, [])
+
+    def test_the_dispatcher_finds_a_unit_by_typing_and_the_suggestion_is_ticked(self):
+        from gridgov.cases import services
+
+        case = services.intake_case(
+            self.dispatcher,
+            {
+                "channel": "hotline",
+                "case_type": "complaint",
+                "title": "路面积水",
+                "description": "水管漏水，路面积水。",
+                "lng": 120.105,
+                "lat": 30.205,
+                "datum": "gcj02",
+            },
+        ).case
+        services.perform(self.dispatcher, case.number, "register", {"category": "E0103"})
+        operator = self.phone_page_as("dispatcher")
+        operator.goto(f"{self.live_server_url}/cases/{case.number}/")
+        operator.click("details[data-action='dispatch'] summary")
+        form = operator.locator("details[data-action='dispatch'] form")
+        self.assertEqual(form.locator(".picker-filter").count(), 1)
+        suggested = form.locator(f"[name=departments][value='{self.department.code}']")
+        water = form.locator(f"[name=departments][value='{self.water.code}']")
+        self.assertTrue(suggested.is_checked())
+        form.locator(".picker-filter").fill("水务")
+        self.assertTrue(water.is_visible())
+        self.assertTrue(suggested.is_visible())  # ticked: kept in sight
+        self.assertEqual(form.locator(f"[value='{self.other_department.code}']").count(), 0)
+        self.shot(operator, "picker-filtered")
+        suggested.uncheck()
+        water.check()
+        form.locator("button[type=submit]").click()
+        operator.wait_for_load_state()
+        self.assertEqual(
+            list(case.assignments.values_list("department__code", flat=True)), [self.water.code]
+        )
+        self.assertEqual(self.console_errors, [])

@@ -16,8 +16,7 @@
         var box = label.querySelector("input");
         var match = !wanted || label.textContent.toLowerCase().indexOf(wanted) !== -1;
         // A ticked unit stays in sight: hiding it would hide what is about to be sent.
-        (label.parentElement === list ? label : label.parentElement).hidden =
-          !(match || (box && box.checked));
+        label.parentElement.hidden = !(match || (box && box.checked));
       });
     });
   });
