@@ -81,7 +81,7 @@ class LayoutTests(SimpleTestCase):
     def test_a_frozen_bold_header_with_a_filter_over_every_row(self):
         # Past the rows sampled for the widths, so the streamed rows count too.
         count = xlsx.SAMPLE_ROWS + 7
-        sheet = read(write(([f"row {n}", n] for n in range(count))))
+        sheet = read(write([f"row {n}", n] for n in range(count)))
         self.assertEqual(sheet.freeze_panes, "A2")
         self.assertTrue(sheet["A1"].font.bold)
         self.assertEqual(sheet.auto_filter.ref, f"A1:B{count + 1}")
