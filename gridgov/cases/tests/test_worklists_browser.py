@@ -4,60 +4,26 @@ desktop's: cards with nothing wider than the screen on the phone, the table on t
 Screenshots go to ./test-artifacts/. Skipped with a clear reason where Chromium is missing.
 """
 
-import os
 from datetime import timedelta
 
 import pytest
-from django.contrib.staticfiles.testing import StaticLiveServerTestCase
-from django.db import connections
 from django.utils import timezone
 
-from gridgov.accounts.tests.base import PASSWORD, build_cast
 from gridgov.cases import services
-from gridgov.cases.tests.base import build_case_cast
-from gridgov.web.tests.test_browser import ARTIFACTS, CHROMIUM, LAUNCH_ARGS
+from gridgov.web.tests.browser import ARTIFACTS, CHROMIUM, BrowserTestCase
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(CHROMIUM is None, reason="needs Debian chromium"),
 ]
 
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
+PHONE = BrowserTestCase.PHONE
+DESKTOP = BrowserTestCase.DESKTOP
 
 
-class WorklistBrowserTests(StaticLiveServerTestCase):
-    # As in test_browser: restore what the migrations put there when the test ends.
-    serialized_rollback = True
-
-    @classmethod
-    def setUpClass(cls):
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-        super().setUpClass()
-        from playwright.sync_api import sync_playwright
-
-        serialized = {
-            alias: connections[alias]._test_serialized_contents
-            for alias in connections
-            if hasattr(connections[alias], "_test_serialized_contents")
-        }
-        cls.playwright = sync_playwright().start()
-        for alias, contents in serialized.items():
-            connections[alias]._test_serialized_contents = contents
-        cls.browser = cls.playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.browser.close()
-        cls.playwright.stop()
-        super().tearDownClass()
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-
+class WorklistBrowserTests(BrowserTestCase):
     def setUp(self):
-        build_cast(self)
-        build_case_cast(self)
-        self.contexts = []
+        super().setUp()
         long_ago = timezone.now() - timedelta(days=20)
         for when, title in [
             (long_ago, "小区门口垃圾堆积，两天没人清运，气味很大"),
@@ -83,10 +49,6 @@ class WorklistBrowserTests(StaticLiveServerTestCase):
         ]:
             services.perform(actor, self.unhappy.number, action, data, at=long_ago)
 
-    def tearDown(self):
-        for context in self.contexts:
-            context.close()
-
     def intake(self, when, title):
         data = {
             "channel": "hotline",
@@ -100,17 +62,6 @@ class WorklistBrowserTests(StaticLiveServerTestCase):
             "reporter_phone": "13812341234",
         }
         return services.intake_case(self.dispatcher, data, at=when).case
-
-    def page_as(self, username, viewport):
-        context = self.browser.new_context(viewport=viewport)
-        self.contexts.append(context)
-        page = context.new_page()
-        page.goto(f"{self.live_server_url}/login/")
-        page.fill("input[name=username]", username)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_load_state()
-        return page
 
     def overflow(self, page) -> int:
         """How far the page is wider than the screen (a horizontal scroll), in pixels."""

@@ -5,29 +5,10 @@ Screenshots go to ./test-artifacts/. Needs Debian's chromium (.ci/run installs i
 with a clear reason where it is missing.
 """
 
-import os
-import shutil
-from pathlib import Path
-
 import pytest
-from django.contrib.staticfiles.testing import StaticLiveServerTestCase
-from django.db import connections
 
-from gridgov.accounts.tests.base import PASSWORD, build_cast
 from gridgov.cases.models import Case
-from gridgov.cases.tests.base import build_case_cast
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARTIFACTS = Path(os.environ.get("GRIDGOV_TEST_ARTIFACTS", "test-artifacts"))
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from gridgov.web.tests.browser import CHROMIUM, BrowserTestCase
 
 pytestmark = [
     pytest.mark.browser,
@@ -35,73 +16,7 @@ pytestmark = [
 ]
 
 
-class BrowserLoopTests(StaticLiveServerTestCase):
-    # Earlier transactional tests empty the database when they end; this restores what the
-    # migrations put there (the category catalogue, the working-day calendar).
-    serialized_rollback = True
-
-    @classmethod
-    def setUpClass(cls):
-        # Playwright's sync API runs an event loop in this thread; Django's ORM, called by
-        # the test itself, would otherwise refuse to run beside it.
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-        super().setUpClass()
-        from playwright.sync_api import sync_playwright
-
-        serialized = {
-            alias: connections[alias]._test_serialized_contents
-            for alias in connections
-            if hasattr(connections[alias], "_test_serialized_contents")
-        }
-        cls.playwright = sync_playwright().start()
-        # With Playwright's event loop running in this thread, Django hands the test
-        # per-context connections that lack the snapshot the test runner took; without
-        # it the database is not restored after the test.
-        for alias, contents in serialized.items():
-            connections[alias]._test_serialized_contents = contents
-        cls.browser = cls.playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.browser.close()
-        cls.playwright.stop()
-        super().tearDownClass()
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-
-    def setUp(self):
-        build_cast(self)
-        build_case_cast(self)
-        self.console_errors = []
-        self.contexts = []
-
-    def tearDown(self):
-        # Pages left open keep asking the live server for data while the database is
-        # emptied after the test, and would write rows the next test does not expect.
-        for context in self.contexts:
-            context.close()
-
-    def page_as(self, username):
-        context = self.browser.new_context(viewport={"width": 1280, "height": 900})
-        self.contexts.append(context)
-        page = context.new_page()
-        page.on(
-            "console",
-            lambda message: (
-                self.console_errors.append(f"{username}: {message.text}")
-                if message.type == "error"
-                else None
-            ),
-        )
-        page.on("pageerror", lambda error: self.console_errors.append(f"{username}: {error}"))
-        if username:
-            page.goto(f"{self.live_server_url}/login/")
-            page.fill("input[name=username]", username)
-            page.fill("input[name=password]", PASSWORD)
-            page.click("button[type=submit]")
-            page.wait_for_load_state()
-        return page
-
+class BrowserLoopTests(BrowserTestCase):
     def act(self, page, action, fill=None, select=None):
         page.click(f"details[data-action='{action}'] summary")
         form = page.locator(f"details[data-action='{action}'] form")
@@ -111,9 +26,6 @@ class BrowserLoopTests(StaticLiveServerTestCase):
             form.locator(f"[name={name}]").select_option(value)
         form.locator("button[type=submit]").click()
         page.wait_for_load_state()
-
-    def shot(self, page, name):
-        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
     def test_one_case_through_the_whole_loop(self):
         operator = self.page_as("dispatcher")
@@ -181,20 +93,9 @@ class BrowserLoopTests(StaticLiveServerTestCase):
 
     # --- a phone's screen (390 px wide) ---------------------------------------------------
 
-    PHONE = {"width": 390, "height": 844}
-
     def phone_page_as(self, username):
         """A signed-in page on a phone-sized screen."""
-        context = self.browser.new_context(viewport=self.PHONE)
-        self.contexts.append(context)
-        page = context.new_page()
-        page.on("pageerror", lambda error: self.console_errors.append(f"{username}: {error}"))
-        page.goto(f"{self.live_server_url}/login/")
-        page.fill("input[name=username]", username)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_load_state()
-        return page
+        return self.page_as(username, self.PHONE, console=False)
 
     def assert_fits_the_phone(self, page, path, name):
         page.goto(f"{self.live_server_url}{path}")
@@ -284,19 +185,8 @@ class BrowserLoopTests(StaticLiveServerTestCase):
 
     def map_page(self, username=None, width=1280, **context_options):
         """A page for a person (signed in unless None) on a screen `width` px wide."""
-        context = self.browser.new_context(
-            viewport={"width": width, "height": 900 if width > 600 else 844}, **context_options
-        )
-        self.contexts.append(context)
-        page = context.new_page()
-        page.on("pageerror", lambda error: self.console_errors.append(f"{username}: {error}"))
-        if username:
-            page.goto(f"{self.live_server_url}/login/")
-            page.fill("input[name=username]", username)
-            page.fill("input[name=password]", PASSWORD)
-            page.click("button[type=submit]")
-            page.wait_for_load_state()
-        return page
+        viewport = {"width": width, "height": 900 if width > 600 else 844}
+        return self.page_as(username, viewport, console=False, **context_options)
 
     def zoom_in_until(self, page, map_id, selector, tries=4):
         """Zoom the map in until `selector` shows: names appear only where they fit."""
