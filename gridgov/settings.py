@@ -124,6 +124,7 @@ INSTALLED_APPS = [
     "gridgov.open311",
     "gridgov.triage",
     "gridgov.notices",
+    "gridgov.registry",
 ]
 
 MIDDLEWARE = [
@@ -395,3 +396,16 @@ MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION")
 MAP_DATUM = env_str("MAP_DATUM", "gcj02")
 
 SITE_NAME = _("gridgov 网格化基层治理平台")
+
+# The registry of people and places (gridgov/registry): the keys that seal ID numbers and
+# phones, and those of their blind indexes, as `id:base64key,…`, the current one first
+# (`gridgov registry new-key` makes one). Unset, they are made once into
+# ./var/registry_keys.json, which suits the embedded default; `check --deploy` asks a
+# deployment to set both and keep them out of the database and its backups.
+REGISTRY_KEYS = env_str("REGISTRY_KEYS")
+REGISTRY_HMAC_KEYS = env_str("REGISTRY_HMAC_KEYS")
+# Who may see the names under a sensitive tag (重点人员 …), within their scope; everyone
+# else sees counts.
+REGISTRY_SENSITIVE_TAG_ROLES = env_list(
+    "REGISTRY_SENSITIVE_TAG_ROLES", "leader,community_staff,street_staff,administrator"
+)
