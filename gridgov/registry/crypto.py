@@ -95,8 +95,13 @@ def embedded_keys_file_text() -> tuple[str, str]:
 @cache
 def keyring() -> Keyring:
     keys, index_keys = settings.REGISTRY_KEYS, settings.REGISTRY_HMAC_KEYS
-    if not keys or not index_keys:
+    if not keys and not index_keys:
         keys, index_keys = embedded_keys_file_text()
+    elif not (keys and index_keys):
+        raise ImproperlyConfigured(
+            "Set both REGISTRY_KEYS and REGISTRY_HMAC_KEYS, or neither (the embedded default "
+            "then keeps its own under GRIDGOV_VAR_DIR)."
+        )
     return Keyring(parse_keys(keys, "REGISTRY_KEYS"), parse_keys(index_keys, "REGISTRY_HMAC_KEYS"))
 
 
