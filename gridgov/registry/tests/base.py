@@ -6,7 +6,7 @@ from datetime import date
 from gridgov.accounts.tests.base import CastTestCase, make_region
 from gridgov.regions.choices import Level
 from gridgov.registry import services
-from gridgov.registry.choices import Relation, ResidenceType, Sensitivity
+from gridgov.registry.choices import Relation, ResidenceType
 from gridgov.registry.identity import resident_id_check_digit
 from gridgov.registry.models import Room, Tag
 
@@ -34,10 +34,9 @@ def build_registry_cast(cls):
         building=cls.neighbour_building, unit="2", number="101"
     )
     cls.other_room = Room.objects.create(building=cls.other_building, unit="1", number="101")
-    cls.elderly_alone = Tag.objects.create(code="elderly-alone", name="独居老人")
-    cls.special_attention = Tag.objects.create(
-        code="special-attention", name="重点人员", sensitivity=Sensitivity.SENSITIVE
-    )
+    # The standard tags come with the migrations (registry 0002).
+    cls.elderly_alone = Tag.objects.get(code="elderly-alone")
+    cls.special_attention = Tag.objects.get(code="special-attention")
 
 
 class RegistryTestCase(CastTestCase):
