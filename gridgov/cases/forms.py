@@ -26,6 +26,7 @@ from gridgov.cases.models import Category
 from gridgov.lib.validators import validate_text
 from gridgov.regions.choices import Datum
 from gridgov.regions.models import Region
+from gridgov.registry.models import Room
 from gridgov.workdays.choices import DeadlineUnit
 
 ALLOWED_IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
@@ -184,6 +185,14 @@ class IntakeForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "numeric"}),
         help_text=_("When there is no point on the map: the grid, community or street code."),
     )
+    room = forms.ModelChoiceField(
+        label=_("Room"),
+        queryset=Room.objects.select_related("building"),
+        to_field_name="code",
+        required=False,
+        widget=forms.HiddenInput,
+        help_text=_("The registry's address code of the room the case is about."),
+    )
     reporter_name = forms.CharField(
         label=_("Reporter's name"), max_length=50, required=False, validators=[validate_text]
     )
@@ -217,6 +226,7 @@ class IntakeForm(forms.Form):
         if (
             not has_point
             and not cleaned.get("region")
+            and not cleaned.get("room")
             and not cleaned.get("address")
             and not self.errors
         ):

@@ -329,6 +329,16 @@ class Case(models.Model):
     # Copied from region so that scoping ("everything under this street") is one prefix
     # filter on the case table itself, with no join; regions never change their code.
     region_path = models.CharField(max_length=64, editable=False)
+    # The registry's room (一标三实) the case is about, when it is about one: the household
+    # or organisation there is shown on the case page.
+    room = models.ForeignKey(
+        "registry.Room",
+        verbose_name=_("room"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="cases",
+    )
     reporter = models.ForeignKey(
         Reporter,
         verbose_name=_("reporter"),

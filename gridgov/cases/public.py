@@ -34,7 +34,7 @@ class PublicReportForm(IntakeForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name in ("channel", "region"):
+        for name in ("channel", "region", "room"):
             del self.fields[name]
         self.fields["datum"].widget = forms.HiddenInput()
         self.fields["lng"].widget = forms.HiddenInput()

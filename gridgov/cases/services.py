@@ -206,6 +206,35 @@ def intake_and_dispatch(actor, data, files=None, *, idempotency_key=None) -> Int
     return result
 
 
+def fill_from_registry(actor, data):
+    """The intake data with the reporter and the room taken from the registered person the
+    form names (`registered_person`), one the actor may see: nobody is typed in twice, and
+    the phone goes from the registry to the case without ever being shown."""
+    from gridgov.registry.models import Person
+
+    chosen = (data.get("registered_person") or "").strip()
+    if not chosen:
+        return data
+    person = (
+        Person.objects.visible_to(actor)
+        .select_related("household__room")
+        .filter(pk=int(chosen) if chosen.isdigit() else 0)
+        .first()
+    )
+    if person is None:
+        message = _("No registered person of that number in the area you act for.")
+        raise InvalidInput(message, {"registered_person": [{"message": message}]})
+    data = data.copy()
+    if not data.get("reporter_name"):
+        data["reporter_name"] = person.name
+    if not data.get("reporter_phone") and person.phone_sealed:
+        data["reporter_phone"] = person.phone
+    household = person.household
+    if not data.get("room") and household is not None and household.moved_out_on is None:
+        data["room"] = household.room.code
+    return data
+
+
 def may_dispatch_on_intake(user) -> bool:
     return user.is_authenticated and _is_dispatcher(user)
 
@@ -285,6 +314,7 @@ def build_case(actor, cleaned, *, idempotency_key=None, at, region=None, lookups
         datum=cleaned["datum"],
         region=region,
         region_path=region.path,
+        room=cleaned.get("room"),
         received_at=at,
         created_by=actor if actor and actor.is_authenticated else None,
         idempotency_key=idempotency_key or None,
@@ -324,6 +354,8 @@ def _place(cleaned) -> "object":
             raise InvalidInput(str(exc), {"lng": [{"message": str(exc)}]}) from None
     if cleaned.get("region") is not None:
         return cleaned["region"]
+    if cleaned.get("room") is not None:
+        return cleaned["room"].building
     region = match_address(cleaned["address"])
     if region is None:
         message = _("This address could not be placed in any community: pick the point on the map.")

@@ -30,6 +30,7 @@ from gridgov.lib.validators import version_problem
 from gridgov.regions.choices import Level
 from gridgov.regions.models import Region
 from gridgov.regions.queries import scope_root
+from gridgov.registry.lookup import place_of_case, registry_lookup
 
 CASES_PER_PAGE = 25
 # At most this many grids are offered by name at once; above it the area is picked first.
@@ -326,7 +327,7 @@ def intake(request):
         try:
             result = take_in(
                 request.user,
-                request.POST,
+                services.fill_from_registry(request.user, request.POST),
                 request.FILES,
                 idempotency_key=form_idempotency_key(request),
             )
@@ -362,6 +363,30 @@ def intake_suggestion(request):
     if suggestion is None:
         return JsonResponse({"unit": None, "explanation": ""})
     return JsonResponse({"unit": suggestion.unit_name, "explanation": suggestion.explanation})
+
+
+@login_required
+@require_GET
+def intake_person_lookup(request):
+    """Registered persons the operator may see, found by name, phone or ID number, to take
+    a case in for one without retyping them. Numbers come back masked."""
+    if request.user.role not in services.INTAKE_ROLES and not request.user.is_superuser:
+        raise PermissionDenied
+    persons = registry_lookup(request.user, request.GET.get("q", ""))
+    return JsonResponse(
+        {
+            "results": [
+                {
+                    "id": person.pk,
+                    "name": person.name,
+                    "phone": person.masked_phone,
+                    "document": person.masked_document,
+                    "address": str(person.household.room) if person.household_id else "",
+                }
+                for person in persons
+            ]
+        }
+    )
 
 
 def _intake_context(request, form):
@@ -412,6 +437,7 @@ def _render_detail(request, number, action_forms=None, reporter=None, status=200
         "suggestion": _suggestion(case, actions),
         "duplicates": case.duplicates.all(),
         "map_point": _map_point(case),
+        "place": place_of_case(request.user, case),
     }
     return render(request, "cases/detail.html", context, status=status)
 

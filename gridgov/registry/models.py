@@ -44,8 +44,12 @@ class RegistryQuerySet(ScopedQuerySet):
     region_path_lookup = "region_path"
 
     def visible_to(self, user):
-        """As for cases, but a grid worker sees only the grids they patrol."""
-        if user.is_authenticated and getattr(user, "role", None) == "grid_worker":
+        """As for cases, but a grid worker sees only the grids they patrol, and a
+        department handler — who sees the cases assigned to them, not an area — none."""
+        role = getattr(user, "role", None) if user.is_authenticated else None
+        if role == "department_handler" and not user.is_superuser:
+            return self.none()
+        if role == "grid_worker":
             paths = [grid.path for grid in user.grids.all()]
             condition = Q(pk__in=[])
             for path in paths:
@@ -89,8 +93,9 @@ class Room(models.Model):
         building = self.building
         self.region_path = building.path
         self.code = f"{building.code}-{self.unit or '0'}-{self.number}"
-        unit = _("unit %(unit)s ") % {"unit": self.unit} if self.unit else ""
-        self.address = f"{building_address(building)}{unit}{self.number}"[:200]
+        # A standard address is data in the national form (…1幢2单元302室), not UI text.
+        unit = f"{self.unit}单元" if self.unit else ""
+        self.address = f"{building_address(building)}{unit}{self.number}室"[:200]
         super().save(*args, **kwargs)
 
     def clean(self):
