@@ -59,8 +59,15 @@ EXTRA_LABELS = {
 }
 
 
+# Roles with no registry: residents, and department handlers, who act on the cases
+# assigned to them rather than for an area (RegistryQuerySet.visible_to).
+NO_REGISTRY = {Role.RESIDENT, Role.DEPARTMENT_HANDLER}
+
+
 def registry_regions(user):
     """The regions whose registry the user sees: as for cases, a grid worker their grids."""
+    if user.role in NO_REGISTRY and not user.is_superuser:
+        return Region.objects.none()
     if user.role == Role.GRID_WORKER and not user.is_superuser:
         condition = Q(pk__in=[])
         for grid in user.grids.all():
@@ -70,8 +77,8 @@ def registry_regions(user):
 
 
 def _staff(request):
-    """Residents have no registry: the pages do not exist for them."""
-    if request.user.role == Role.RESIDENT and not request.user.is_superuser:
+    """For the roles with no registry the pages do not exist."""
+    if request.user.role in NO_REGISTRY and not request.user.is_superuser:
         raise Http404
 
 
