@@ -382,6 +382,7 @@ SPECTACULAR_SETTINGS = {
         "ActionEnum": "gridgov.cases.choices.Action",
         "StatusEnum": "gridgov.cases.choices.Status",
         "ResponseRatingEnum": "gridgov.cases.choices.ResponseRating",
+        "OrganisationKindEnum": "gridgov.registry.choices.OrganisationKind",
     },
     "PATH_CONVERTER_OVERRIDES": {
         "api_case_number": {"type": "string", "pattern": "^[0-9A-Za-z-]{1,20}$"},
@@ -409,3 +410,9 @@ REGISTRY_HMAC_KEYS = env_str("REGISTRY_HMAC_KEYS")
 REGISTRY_SENSITIVE_TAG_ROLES = env_list(
     "REGISTRY_SENSITIVE_TAG_ROLES", "leader,community_staff,street_staff,administrator"
 )
+# Importing a community's list of people (gridgov/registry/importing.py): a larger file or
+# one with more rows is refused before anything is read into the registry.
+REGISTRY_IMPORT = {
+    "MAX_BYTES": env_int("REGISTRY_IMPORT_MAX_MB", 20, minimum=1) * 2**20,
+    "MAX_ROWS": env_int("REGISTRY_IMPORT_MAX_ROWS", 100_000, minimum=1),
+}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gridgov.registry import views
+from gridgov.registry import import_views, views
 
 app_name = "registry"
 urlpatterns = [
@@ -21,4 +21,7 @@ urlpatterns = [
     path("organisations/<int:pk>/edit/", views.organisation_edit, name="organisation_edit"),
     path("organisations/<int:pk>/visit/", views.organisation_visit, name="organisation_visit"),
     # --- end regpages ---
+    # --- regimport: importing a community's list of people ---
+    path("import/", import_views.import_people_page, name="import"),
+    # --- end regimport ---
 ]

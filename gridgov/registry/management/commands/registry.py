@@ -23,10 +23,55 @@ class Command(BaseCommand):
 
     def add_more_subcommands(self, commands):
         """Further subcommands (import, …) are added here."""
+        load = commands.add_parser(
+            "import",
+            help="import a community's list of people (.xlsx, or CSV in UTF-8 or GB18030): "
+            "every row checked, all imported or nothing",
+        )
+        load.add_argument("file")
+        load.add_argument("--community", required=True, help="the community's region code")
+        load.add_argument("--dry-run", action="store_true", help="check and report only")
+        load.add_argument(
+            "--create-rooms",
+            action="store_true",
+            help="create a room the file names under a building of the community",
+        )
 
     def handle(self, *args, subcommand, **options):
         handler = getattr(self, "handle_" + subcommand.replace("-", "_"))
         return handler(**options)
+
+    def handle_import(self, file, community, dry_run, create_rooms, **options):
+        from gridgov.regions.models import Region
+        from gridgov.registry.importing import ImportFileError, import_people
+
+        place = Region.objects.filter(code=community, level="community").first()
+        if place is None:
+            raise CommandError(f"No community has the code {community!r}.")
+        try:
+            with open(file, "rb") as upload:
+                report = import_people(
+                    None, upload, place, dry_run=dry_run, create_rooms=create_rooms
+                )
+        except OSError as exc:
+            raise CommandError(f"{file}: {exc.strerror}") from None
+        except ImportFileError as exc:
+            raise CommandError(f"{file}: {exc}") from None
+        for header in report.unknown_headers:
+            self.stdout.write(f"ignored column: {header}")
+        for line in report.problems + report.flagged:
+            self.stdout.write(str(line))
+        if not report.ok:
+            raise CommandError(
+                f"{len(report.problems)} problem(s) in {report.rows} rows: nothing was imported."
+            )
+        self.stdout.write(
+            ("dry run, nothing saved: " if dry_run else "")
+            + f"{report.rows} rows: {report.created} new, {report.updated} updated, "
+            f"{report.moved} moved within the community, {report.unchanged} unchanged, "
+            f"{len(report.flagged)} registered elsewhere (not imported), "
+            f"{report.rooms_created} rooms created"
+        )
 
     def handle_new_key(self, key_id, **options):
         if not key_id.isalnum():

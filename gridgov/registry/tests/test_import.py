@@ -1,0 +1,419 @@
+"""Importing a community's list of people: through `gridgov registry import` and the
+import page, on the registry cast (gridgov/registry/tests/base.py)."""
+
+import csv
+import io
+import tempfile
+import zipfile
+from datetime import date, timedelta
+from pathlib import Path
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
+from django.test import override_settings
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import Workbook
+
+from gridgov.registry.models import Household, Person, RecordChange, Room
+from gridgov.registry.tests.base import RegistryTestCase, resident_id
+
+HEADER = [
+    "姓名",
+    "性别",
+    "身份证号",
+    "联系电话",
+    "与户主关系",
+    "户籍类型",
+    "住址",
+    "迁入日期",
+    "标签",
+]
+WANG = resident_id(date(1950, 3, 8), 7, male=False)
+LI = resident_id(date(1948, 11, 2), 8, male=True)
+ZHANG = resident_id(date(1985, 6, 1), 9, male=True)
+
+
+def good_rows():
+    return [
+        [
+            "王秀英",
+            "女",
+            WANG,
+            "13900001111",
+            "户主",
+            "户籍",
+            "滨江苑1幢1单元302",
+            "2001-05-01",
+            "独居老人",
+        ],
+        [
+            "李建国",
+            "男",
+            LI,
+            "13900002222",
+            "配偶",
+            "户籍",
+            "滨江苑1幢1单元302室",
+            "2001-05-01",
+            "",
+        ],
+        ["张伟", "", ZHANG, "139 0000 3333", "户主", "流动人口", "滨江苑1幢1-402", "", ""],
+    ]
+
+
+def xlsx_bytes(rows, header=HEADER, title=None) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    if title:
+        sheet.append([title])
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def csv_bytes(rows, header=HEADER, encoding="utf-8") -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue().encode(encoding)
+
+
+class ImportCase(RegistryTestCase):
+    def setUp(self):
+        self.tmp = Path(tempfile.mkdtemp(prefix="regimport-"))
+
+    def write(self, content: bytes, name="people.xlsx") -> str:
+        path = self.tmp / name
+        path.write_bytes(content)
+        return str(path)
+
+    def run_import(self, content, *args, name="people.xlsx", community=None):
+        out = io.StringIO()
+        call_command(
+            "registry",
+            "import",
+            self.write(content, name),
+            "--community",
+            (community or self.community).code,
+            *args,
+            stdout=out,
+        )
+        return out.getvalue()
+
+    def refused(self, content, *args, name="people.xlsx"):
+        counts = self.counts()
+        out = io.StringIO()
+        with self.assertRaises(CommandError) as raised:
+            call_command(
+                "registry",
+                "import",
+                self.write(content, name),
+                "--community",
+                self.community.code,
+                *args,
+                stdout=out,
+            )
+        self.assertEqual(self.counts(), counts, "a refused import changed something")
+        return out.getvalue() + "\n" + str(raised.exception)
+
+    def counts(self):
+        return (
+            Person.objects.count(),
+            Household.objects.count(),
+            Room.objects.count(),
+            RecordChange.objects.count(),
+        )
+
+
+class CommandImportTests(ImportCase):
+    def test_a_good_file_imports_every_row(self):
+        output = self.run_import(xlsx_bytes(good_rows(), title="滨江社区实有人口登记表"))
+        self.assertIn("3 new", output)
+        wang = Person.objects.get(name="王秀英")
+        self.assertEqual(wang.household.room, self.room)
+        self.assertEqual(wang.birth_date, date(1950, 3, 8))
+        self.assertEqual(wang.moved_in_on, date(2001, 5, 1))
+        self.assertEqual(wang.masked_phone[-4:], "1111")
+        self.assertEqual(list(wang.tags.all()), [self.elderly_alone])
+        self.assertEqual(Person.objects.get(name="李建国").household, wang.household)
+        zhang = Person.objects.get(name="张伟")
+        self.assertEqual((zhang.household.room, zhang.sex), (self.second_room, "male"))
+        self.assertEqual(zhang.residence_type, "floating")
+        self.assertEqual(zhang.phone, "13900003333")
+        self.assertEqual(RecordChange.objects.filter(record_type="person").count(), 3)
+        self.assertNotIn(WANG, output)
+
+    def test_reimporting_the_same_file_changes_nothing(self):
+        content = xlsx_bytes(good_rows())
+        self.run_import(content)
+        counts = self.counts()
+        updated = list(Person.objects.values_list("pk", "updated_at").order_by("pk"))
+        output = self.run_import(content)
+        self.assertIn("0 new, 0 updated, 0 moved within the community, 3 unchanged", output)
+        self.assertEqual(self.counts(), counts)
+        self.assertEqual(
+            list(Person.objects.values_list("pk", "updated_at").order_by("pk")), updated
+        )
+
+    def test_a_changed_row_updates_the_person_once(self):
+        self.run_import(xlsx_bytes(good_rows()))
+        rows = good_rows()
+        rows[0][3] = "13900009999"
+        output = self.run_import(xlsx_bytes(rows))
+        self.assertIn("1 updated", output)
+        wang = Person.objects.get(name="王秀英")
+        change = RecordChange.objects.filter(record_type="person", record_id=wang.pk).first()
+        self.assertEqual(list(change.changes), ["phone"])
+        self.assertNotIn("13900009999", str(change.changes))
+
+    def test_a_blank_phone_keeps_the_one_on_record(self):
+        self.run_import(xlsx_bytes(good_rows()))
+        rows = good_rows()
+        rows[0][3] = ""
+        self.assertIn("3 unchanged", self.run_import(xlsx_bytes(rows)))
+        self.assertEqual(Person.objects.get(name="王秀英").phone, "13900001111")
+
+    def test_each_bad_row_is_named_and_nothing_changes(self):
+        today = timezone.localdate()
+        future = today + timedelta(days=30)
+        bad_check = WANG[:17] + ("0" if WANG[17] != "0" else "1")
+        rows = good_rows() + [
+            ["赵六", "男", bad_check, "13900004444", "户主", "户籍", "滨江苑1幢1单元302", "", ""],
+            ["钱七", "男", "", "13900005555", "户主", "户籍", "滨江苑1幢9单元999", "", ""],
+            ["王秀英", "女", WANG, "13900001111", "户主", "户籍", "滨江苑1幢1单元302", "", ""],
+            ["孙八", "男", "", "", "户主", "户籍", "滨江苑1幢1单元302", "", ""],
+            ["周九", "男", "", "12abc", "户主", "户籍", "滨江苑1幢1单元302", "", ""],
+            ["吴十", "男", "", "", "户主", "火星", "滨江苑1幢1单元302", "", "不存在的标签"],
+            ["郑一", "男", "", "", "户主", "户籍", "湖心苑1幢1单元101", "", ""],
+            ['=HYPERLINK("x")', "男", "", "", "户主", "户籍", "滨江苑1幢1单元302", "", ""],
+            [
+                "冯二",
+                "男",
+                LI[:6] + "19480230" + LI[14:],
+                "",
+                "户主",
+                "户籍",
+                "滨江苑1幢1单元302",
+                "",
+                "",
+            ],
+        ]
+        rows[6][7] = "1940-01-01"  # 孙八 has no ID: move-in checked against the birth date
+        content = xlsx_bytes(rows, header=HEADER + ["出生日期"])
+        rows_with_birth = [row + [""] for row in rows]
+        rows_with_birth[6][9] = "1950-01-01"
+        rows_with_birth[3][9] = future.isoformat()
+        content = xlsx_bytes(rows_with_birth, header=HEADER + ["出生日期"])
+        report = self.refused(content)
+        self.assertIn("nothing was imported", report)
+        self.assertIn("Row 5, 身份证号", report)  # check digit
+        self.assertIn("Row 6, 住址", report)  # no such room
+        self.assertIn("Row 7, 姓名", report)  # the same person as in row 2
+        self.assertIn("row 2", report)
+        self.assertIn("Row 8, 迁入日期", report)  # moved in before being born
+        self.assertIn("Row 9, 联系电话", report)
+        self.assertIn("Row 10, 户籍类型", report)
+        self.assertIn("Row 10, 标签", report)
+        self.assertIn("Row 11, 住址", report)  # another community's building
+        self.assertIn("Row 12, 姓名", report)
+        self.assertIn("Row 13, 身份证号", report)  # 30 February
+        self.assertNotIn("Row 2,", report)
+
+    def test_a_future_birth_date_is_refused(self):
+        future = timezone.localdate() + timedelta(days=1)
+        rows = [
+            ["小明", "男", "", "", "子", "户籍", "滨江苑1幢1单元302", "", "", future.isoformat()]
+        ]
+        report = self.refused(xlsx_bytes(rows, header=HEADER + ["出生日期"]))
+        self.assertIn("Row 2, 出生日期", report)
+
+    def test_a_formula_cell_is_reported_never_evaluated(self):
+        rows = good_rows()
+        rows[1][0] = '=A2&"x"'
+        report = self.refused(xlsx_bytes(rows))
+        self.assertIn("Row 3, 姓名", report)
+        self.assertIn("formula", report)
+
+    def test_an_id_typed_as_a_number_is_refused(self):
+        rows = good_rows()
+        rows[0][2] = int(WANG[:17] + "0") if WANG[17] == "X" else int(WANG)
+        self.assertIn("Row 2, 身份证号", self.refused(xlsx_bytes(rows)))
+
+    def test_a_person_registered_in_another_community_is_flagged_not_duplicated(self):
+        elsewhere = self.add_person(
+            room=self.other_room, name="王秀英", born=date(1950, 3, 8), serial=7
+        )
+        self.assertEqual(elsewhere.document_number, WANG)
+        output = self.run_import(xlsx_bytes(good_rows()))
+        self.assertIn("Row 2, 身份证号: registered in another community", output)
+        self.assertIn("2 new", output)
+        self.assertEqual(Person.objects.filter(name="王秀英").count(), 1)
+        elsewhere.refresh_from_db()
+        self.assertEqual(elsewhere.household.room, self.other_room)
+
+    def test_a_person_found_in_another_room_of_the_community_moves(self):
+        person = self.add_person(
+            room=self.second_room, name="王秀英", born=date(1950, 3, 8), serial=7
+        )
+        output = self.run_import(xlsx_bytes(good_rows()))
+        self.assertIn("1 moved within the community", output)
+        person.refresh_from_db()
+        self.assertEqual(person.household.room, self.room)
+        self.assertEqual(Person.objects.filter(name="王秀英").count(), 1)
+
+    def test_rooms_are_created_only_when_asked(self):
+        rows = [["钱七", "男", "", "", "户主", "户籍", "滨江苑1幢9单元901", "", ""]]
+        self.assertIn("has no room 9单元901", self.refused(xlsx_bytes(rows)))
+        output = self.run_import(xlsx_bytes(rows), "--create-rooms")
+        self.assertIn("1 rooms created", output)
+        room = Room.objects.get(building=self.building, unit="9", number="901")
+        self.assertEqual(room.floor, 9)
+        self.assertEqual(Person.objects.get(name="钱七").household.room, room)
+
+    def test_building_unit_and_room_columns(self):
+        header = ["姓名", "户籍类型", "楼栋", "单元", "房号", "出生日期"]
+        rows = [["钱七", "户籍", "滨江苑1幢", "1单元", "402室", "1990-01-01"]]
+        self.assertIn("1 new", self.run_import(xlsx_bytes(rows, header=header)))
+        self.assertIn("1 unchanged", self.run_import(xlsx_bytes(rows, header=header)))
+        self.assertEqual(Person.objects.get(name="钱七").household.room, self.second_room)
+
+    def test_a_dry_run_saves_nothing(self):
+        counts = self.counts()
+        output = self.run_import(xlsx_bytes(good_rows()), "--dry-run")
+        self.assertIn("dry run, nothing saved: 3 rows: 3 new", output)
+        self.assertEqual(self.counts(), counts)
+
+    def test_csv_in_gb18030_and_utf8(self):
+        output = self.run_import(csv_bytes(good_rows(), encoding="gb18030"), name="people.csv")
+        self.assertIn("3 new", output)
+        self.assertTrue(Person.objects.filter(name="王秀英").exists())
+        output = self.run_import(csv_bytes(good_rows(), encoding="utf-8-sig"), name="p.csv")
+        self.assertIn("3 unchanged", output)
+
+    def test_unknown_headers_are_reported_and_required_ones_missing_refuse(self):
+        rows = [row + ["x"] for row in good_rows()]
+        output = self.run_import(xlsx_bytes(rows, header=HEADER + ["备注"]))
+        self.assertIn("ignored column: 备注", output)
+        header = [h for h in HEADER if h != "户籍类型"]
+        rows = [[c for i, c in enumerate(row) if HEADER[i] != "户籍类型"] for row in good_rows()]
+        self.assertIn("no column for: 户籍类型", self.refused(xlsx_bytes(rows, header=header)))
+
+    def test_files_that_are_not_a_list_of_people(self):
+        png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
+        self.assertIn("not a spreadsheet", self.refused(png))
+        archive = io.BytesIO()
+        with zipfile.ZipFile(archive, "w") as zipped:
+            zipped.writestr("readme.txt", "hello")
+        self.assertIn("zip archive, not an Excel workbook", self.refused(archive.getvalue()))
+        self.assertIn("damaged", self.refused(b"PK\x03\x04 not really a zip"))
+        self.assertIn(".xls", self.refused(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 50))
+        self.assertIn("empty", self.refused(b""))
+        self.assertIn("No header row", self.refused("甲,乙\n1,2\n".encode(), name="x.csv"))
+        self.assertIn("no rows below its header", self.refused(xlsx_bytes([])))
+        self.assertIn(
+            "neither UTF-8 nor GB18030", self.refused(b"\xff\xfe\xfd,\x81\x20\n", name="x.csv")
+        )
+
+    def test_limits_on_size_and_rows(self):
+        content = xlsx_bytes(good_rows())
+        with override_settings(REGISTRY_IMPORT={"MAX_BYTES": len(content) - 1}):
+            self.assertIn("at most", self.refused(content))
+        with override_settings(REGISTRY_IMPORT={"MAX_ROWS": 2}):
+            self.assertIn("more than 2 rows", self.refused(content))
+
+    def test_an_unknown_community_is_refused(self):
+        with self.assertRaisesMessage(CommandError, "No community"):
+            self.run_import(xlsx_bytes(good_rows()), community=self.grid)
+
+
+class PageImportTests(ImportCase):
+    url = reverse("registry:import")
+
+    def post(self, content, name="people.xlsx", action="import", community=None, **extra):
+        upload = SimpleUploadedFile(name, content)
+        data = {"community": (community or self.community).code, "file": upload, "action": action}
+        data.update(extra)
+        return self.client.post(self.url, data)
+
+    def test_community_staff_checks_then_imports(self):
+        self.login(self.community_staff)
+        page = self.client.get(self.url)
+        self.assertContains(page, "滨江社区")
+        self.assertNotContains(page, "湖心社区")
+        counts = self.counts()
+        checked = self.post(xlsx_bytes(good_rows()), action="check")
+        self.assertContains(checked, "Checked: ready to import")
+        self.assertEqual(self.counts(), counts)
+        imported = self.post(xlsx_bytes(good_rows()))
+        self.assertContains(imported, "Imported")
+        self.assertEqual(
+            Person.objects.filter(region_path__startswith=self.community.path).count(), 3
+        )
+        self.assertNotContains(imported, WANG)
+
+    def test_a_bad_row_on_the_page_imports_nothing(self):
+        self.login(self.street_staff)
+        rows = good_rows()
+        rows[2][6] = "滨江苑1幢8单元808"
+        counts = self.counts()
+        response = self.post(xlsx_bytes(rows))
+        self.assertContains(response, "Nothing was imported", status_code=400)
+        self.assertContains(response, "8单元808", status_code=400)
+        self.assertEqual(self.counts(), counts)
+
+    def test_create_rooms_checkbox(self):
+        self.login(self.admin)
+        rows = [["钱七", "男", "", "", "户主", "户籍", "滨江苑1幢9单元901", "", ""]]
+        response = self.post(xlsx_bytes(rows), create_rooms="on")
+        self.assertContains(response, "Imported")
+        self.assertTrue(Room.objects.filter(unit="9", number="901").exists())
+
+    def test_csv_gb18030_on_the_page(self):
+        self.login(self.community_staff)
+        response = self.post(csv_bytes(good_rows(), encoding="gb18030"), name="名单.csv")
+        self.assertContains(response, "Imported")
+        self.assertTrue(Person.objects.filter(name="张伟").exists())
+
+    def test_scope(self):
+        self.login(self.outsider)
+        self.assertEqual(self.post(xlsx_bytes(good_rows())).status_code, 404)
+        self.login(self.community_staff)
+        response = self.post(xlsx_bytes(good_rows()), community=self.neighbour_community)
+        self.assertEqual(response.status_code, 404)
+        for user in (self.grid_worker, self.leader, self.resident, self.handler):
+            self.login(user)
+            self.assertEqual(self.client.get(self.url).status_code, 403, user.role)
+        self.assertEqual(Person.objects.count(), 0)
+        self.client.logout()
+        self.assertEqual(self.client.get(self.url).status_code, 302)
+
+    def test_a_200_mb_upload_is_refused_before_it_is_read(self):
+        self.login(self.community_staff)
+        body = b"--x\r\n"  # what follows would be 200 MB: the view must not read it
+        response = self.client.generic(
+            "POST",
+            self.url,
+            body,
+            content_type="multipart/form-data; boundary=x",
+            CONTENT_LENGTH=str(200 * 2**20),
+        )
+        self.assertContains(response, "too large", status_code=413)
+        self.assertEqual(Person.objects.count(), 0)
+
+    def test_a_file_over_the_limit_is_refused(self):
+        self.login(self.community_staff)
+        content = xlsx_bytes(good_rows())
+        with override_settings(REGISTRY_IMPORT={"MAX_BYTES": 1000}):
+            response = self.post(content)
+        self.assertEqual(response.status_code, 413)
+        self.assertEqual(Person.objects.count(), 0)
+
+    def test_not_a_spreadsheet_on_the_page(self):
+        self.login(self.community_staff)
+        response = self.post(b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, name="photo.xlsx")
+        self.assertContains(response, "not a spreadsheet", status_code=400)
