@@ -11,6 +11,7 @@ from gridgov.cases.choices import FINAL_STATUSES, Status
 from gridgov.cases.models import Case
 from gridgov.demo.cases import build_demo_cases
 from gridgov.demo.city import DEMO_PASSWORD, DemoCity, build_demo_city
+from gridgov.demo.population import DEFAULT_PERSONS, build_demo_population
 from gridgov.metrics.models import AreaDailyRollup
 from gridgov.triage import classifier, training
 
@@ -33,13 +34,21 @@ class Command(BaseCommand):
             default=5000,
             help="demo cases to generate over the last 90 days, the first time (0: none)",
         )
+        parser.add_argument(
+            "--persons",
+            type=int,
+            default=DEFAULT_PERSONS,
+            help="persons to generate in the demo city's buildings, the first time (0: none)",
+        )
 
-    def handle(self, *args, addr, port, no_serve, cases, **options):
+    def handle(self, *args, addr, port, no_serve, cases, persons, **options):
         self.stdout.write("Migrating the database…")
         call_command("migrate", interactive=False, verbosity=0)
         demo = self.prepare_city()
         if cases > 0 and self.prepare_cases(cases):
             self.prepare_triage()
+        if persons > 0:
+            self.prepare_population(persons)
         self.backfill_rollups()
         self.print_accounts(demo)
         if not no_serve:
@@ -81,6 +90,19 @@ class Command(BaseCommand):
                 f"unit ({', '.join(filter(None, examples))}, …), same password."
             )
         return True
+
+    def prepare_population(self, count: int) -> None:
+        """After the cases, so that the grid workers' patrol logs link the cases they
+        reported on their rounds."""
+        self.stdout.write(
+            f"Generating {count:,} residents with their rooms, households, organisations and "
+            "patrol logs, once (--persons N for fewer)…"
+        )
+        result = build_demo_population(count, stdout=self.stdout)
+        if not result.created:
+            self.stdout.write(f"They are already there ({result.persons:,}): using them as is.")
+            return
+        self.stdout.write(f"Generated in {result.seconds:.0f} s.")
 
     def backfill_rollups(self) -> None:
         """A ./var/ made before the daily rollups existed has finished cases and no rollup:
