@@ -693,11 +693,14 @@ def _write(actor, rows, community, report, via) -> None:
                 report.rooms_created += 1
             row.room = room
         household = services.household_at(row.room, moved_in_on=row.data.moved_in_on)
-        if person is None and not row.data.document_number:
-            person = household.members.filter(
-                name=row.data.name,
-                **({"birth_date": row.data.birth_date} if row.data.birth_date else {}),
-            ).first()
+        if person is None:
+            # Without a number on both sides, a member is known by name (and birth date).
+            members = household.members.filter(name=row.data.name)
+            if row.data.birth_date:
+                members = members.filter(birth_date=row.data.birth_date)
+            if row.data.document_number:
+                members = members.filter(document_index="")
+            person = members.first()
         if person is not None:
             _keep_numbers(person, row.data)
             if _same(person, row.data, household):

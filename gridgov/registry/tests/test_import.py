@@ -171,6 +171,13 @@ class CommandImportTests(ImportCase):
         self.assertEqual(list(change.changes), ["phone"])
         self.assertNotIn("13900009999", str(change.changes))
 
+    def test_an_id_added_later_completes_the_person_found_by_name(self):
+        header = ["姓名", "户籍类型", "住址", "出生日期"]
+        self.run_import(xlsx_bytes([["王秀英", "户籍", "滨江苑1幢1单元302", "1950-03-08"]], header))
+        output = self.run_import(xlsx_bytes(good_rows()[:1]))
+        self.assertIn("0 new, 1 updated", output)
+        self.assertEqual(Person.objects.get(name="王秀英").document_number, WANG)
+
     def test_a_blank_phone_keeps_the_one_on_record(self):
         self.run_import(xlsx_bytes(good_rows()))
         rows = good_rows()
@@ -179,8 +186,6 @@ class CommandImportTests(ImportCase):
         self.assertEqual(Person.objects.get(name="王秀英").phone, "13900001111")
 
     def test_each_bad_row_is_named_and_nothing_changes(self):
-        today = timezone.localdate()
-        future = today + timedelta(days=30)
         bad_check = WANG[:17] + ("0" if WANG[17] != "0" else "1")
         rows = good_rows() + [
             ["赵六", "男", bad_check, "13900004444", "户主", "户籍", "滨江苑1幢1单元302", "", ""],
@@ -203,12 +208,10 @@ class CommandImportTests(ImportCase):
                 "",
             ],
         ]
-        rows[6][7] = "1940-01-01"  # 孙八 has no ID: move-in checked against the birth date
+        # 孙八 has no ID number: the move-in date is checked against the birth date column.
+        rows = [row + [""] for row in rows]
+        rows[6][7], rows[6][9] = "1940-01-01", "1950-01-01"
         content = xlsx_bytes(rows, header=HEADER + ["出生日期"])
-        rows_with_birth = [row + [""] for row in rows]
-        rows_with_birth[6][9] = "1950-01-01"
-        rows_with_birth[3][9] = future.isoformat()
-        content = xlsx_bytes(rows_with_birth, header=HEADER + ["出生日期"])
         report = self.refused(content)
         self.assertIn("nothing was imported", report)
         self.assertIn("Row 5, 身份证号", report)  # check digit
