@@ -4,7 +4,7 @@ from django.urls import path, register_converter
 from django.views.decorators.csrf import ensure_csrf_cookie
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView
 
-from gridgov.api import batch_views, case_views, views
+from gridgov.api import batch_views, case_views, registry_views, views
 
 
 class CaseNumberConverter:
@@ -47,6 +47,70 @@ action_urls = [
     for action, view in case_views.ACTION_VIEWS.items()
 ]
 
+R = registry_views
+registry_urls = [
+    path("registry/counts", R.RegistryCountsView.as_view(), name="registry-counts"),
+    path("registry/rooms", R.RoomListView.as_view(), name="registry-room-list"),
+    path("registry/rooms/<api_id:pk>", R.RoomDetailView.as_view(), name="registry-room-detail"),
+    path("registry/rooms/<api_id:pk>/dwelling", R.DwellingView.as_view(), name="registry-dwelling"),
+    path(
+        "registry/rooms/<api_id:pk>/dwelling/history",
+        R.DwellingHistoryView.as_view(),
+        name="registry-dwelling-history",
+    ),
+    path(
+        "registry/households/<api_id:pk>",
+        R.HouseholdDetailView.as_view(),
+        name="registry-household-detail",
+    ),
+    path(
+        "registry/households/<api_id:pk>/members",
+        R.HouseholdMembersView.as_view(),
+        name="registry-household-members",
+    ),
+    path(
+        "registry/households/<api_id:pk>/move-out",
+        R.HouseholdMoveOutView.as_view(),
+        name="registry-household-move-out",
+    ),
+    path(
+        "registry/households/<api_id:pk>/history",
+        R.HouseholdHistoryView.as_view(),
+        name="registry-household-history",
+    ),
+    path("registry/persons", R.PersonListView.as_view(), name="registry-person-list"),
+    path(
+        "registry/persons/<api_id:pk>", R.PersonDetailView.as_view(), name="registry-person-detail"
+    ),
+    path(
+        "registry/persons/<api_id:pk>/reveal",
+        R.PersonRevealView.as_view(),
+        name="registry-person-reveal",
+    ),
+    path(
+        "registry/persons/<api_id:pk>/history",
+        R.PersonHistoryView.as_view(),
+        name="registry-person-history",
+    ),
+    path("registry/tags", R.TagListView.as_view(), name="registry-tag-list"),
+    path(
+        "registry/organisations",
+        R.OrganisationListView.as_view(),
+        name="registry-organisation-list",
+    ),
+    path(
+        "registry/organisations/<api_id:pk>",
+        R.OrganisationDetailView.as_view(),
+        name="registry-organisation-detail",
+    ),
+    path(
+        "registry/organisations/<api_id:pk>/history",
+        R.OrganisationHistoryView.as_view(),
+        name="registry-organisation-history",
+    ),
+    path("registry/patrol-logs", R.PatrolLogListView.as_view(), name="registry-patrol-log-list"),
+]
+
 urlpatterns = [
     path("openapi.json", SpectacularJSONAPIView.as_view(), name="schema"),
     # The docs page calls the API with the browser's session: it needs the CSRF cookie.
@@ -78,4 +142,5 @@ urlpatterns = [
         name="case-photo",
     ),
     *action_urls,
+    *registry_urls,
 ]
