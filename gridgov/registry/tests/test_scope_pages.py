@@ -41,7 +41,9 @@ class RegistryScopeMixin(ScopeMatrixMixin):
         """Inside their community but in a grid that is not theirs: 404, as outside it."""
         self.grid_worker.grids.set([self.grid])
         self.login(self.grid_worker)
-        self.assertEqual(self.client.get(self.url_for(self.make_object(self.grid))).status_code, 200)
+        self.assertEqual(
+            self.client.get(self.url_for(self.make_object(self.grid))).status_code, 200
+        )
         other = self.url_for(self.make_object(self.second_grid))
         self.assertEqual(self.client.get(other).status_code, 404)
         self.login(self.community_staff)
