@@ -161,9 +161,6 @@ class DemoPopulation:
     organisations: int = 0
     patrol_logs: int = 0
     seconds: float = 0.0
-    # Some of the generated document numbers, in clear, for a benchmark's look-ups: never
-    # stored anywhere.
-    sample_documents: list[tuple[str, str]] = field(default_factory=list)
 
 
 def synthetic_resident_id(region: str, born: date, serial: int, male: bool) -> str:
@@ -195,14 +192,12 @@ def build_demo_population(
     today: date | None = None,
     patrol_months: int = PATROL_MONTHS,
     stdout=None,
-    sample: int = 0,
 ) -> DemoPopulation:
     """Generate about `persons` persons in the demo city, with their rooms, households,
     dwellings, tags, the organisations at their buildings and the grid workers' patrol logs.
 
     Needs the demo city (build_demo_city). Does nothing if the city has rooms already. The
-    same seed, size and `today` give the same population. `sample` keeps that many
-    generated document numbers (in clear, in memory only) for a benchmark.
+    same seed, size and `today` give the same population.
     """
 
     def say(message: str) -> None:
@@ -218,7 +213,7 @@ def build_demo_population(
         if demo_population_exists():
             return DemoPopulation(created=False, persons=_count(Person, city.path))
         tags = standard_tags()
-        generator = _Generator(random.Random(seed), today, tags, say, sample)
+        generator = _Generator(random.Random(seed), today, tags, say)
         generator.fill(city, persons)
         generator.patrol(city, patrol_months)
     result = generator.result
@@ -243,12 +238,11 @@ class _Member:
 
 
 class _Generator:
-    def __init__(self, rng: random.Random, today: date, tags: dict, say, sample: int):
+    def __init__(self, rng: random.Random, today: date, tags: dict, say):
         self.rng = rng
         self.today = today
         self.tags = tags
         self.say = say
-        self.sample = sample
         self.result = DemoPopulation(created=True)
         self.used_documents: set[str] = set()
         self.next_progress = PROGRESS_EVERY
@@ -464,8 +458,6 @@ class _Generator:
         person.document_type = document_type
         person.document_sealed = crypto.seal(number, "person.document")
         person.document_index = crypto.blind_index(number, f"document:{document_type}")
-        if len(self.result.sample_documents) < self.sample:
-            self.result.sample_documents.append((document_type, number))
         if member.age >= 12 and not (member.age >= 80 and rng.random() < P_NO_PHONE_ELDERLY):
             phone = f"{rng.choice(MOBILE_PREFIXES)}{rng.randrange(10**8):08d}"
             person.phone_sealed = crypto.seal(phone, "person.phone")
