@@ -50,7 +50,7 @@ class PersonForm(forms.Form):
     """Every field of a person. The numbers are never shown back in clear: left blank on an
     edit, the registered ones are kept."""
 
-    name = forms.CharField(label=gettext_lazy("Name"), max_length=50)
+    name = forms.CharField(label=gettext_lazy("Full name"), max_length=50)
     sex = forms.ChoiceField(label=gettext_lazy("Sex"), required=False)
     birth_date = forms.DateField(label=gettext_lazy("Birth date"), required=False, widget=DATE)
     document_type = forms.ChoiceField(
