@@ -246,22 +246,25 @@ class _Generator:
         self.result = DemoPopulation(created=True)
         self.used_documents: set[str] = set()
         self.next_progress = PROGRESS_EVERY
-        self.names: dict[int, str] = {}  # region pk → name, for the standard addresses
+        # The city's regions down to the buildings, by pk: the addresses are made from them.
+        self.regions: dict[int, Region] = {}
+        self.communities_with_organisations: set[int] = set()
+        self.chunk = _Chunk()
 
     # --- which buildings, in which order ----------------------------------------------------
 
     def buildings_in_order(self, city: Region) -> list[Region]:
-        regions = Region.objects.subtree(city).filter(
-            level__in=[Level.DISTRICT, Level.STREET, Level.COMMUNITY, Level.GRID, Level.BUILDING]
+        regions = (
+            Region.objects.subtree(city)
+            .exclude(level=Level.CITY)
+            .only("id", "code", "name", "level", "parent_id", "path")
+            .order_by("code")
         )
         by_parent = defaultdict(list)
-        for region in regions.order_by("code"):
-            self.names[region.pk] = region.name
+        for region in regions:
+            self.regions[region.pk] = region
             by_parent[region.parent_id].append(region)
-        self.parents = {r.pk: r.parent_id for rs in by_parent.values() for r in rs}
-        self.levels = {r.pk: r for rs in by_parent.values() for r in rs}
-        communities = [r for rs in by_parent.values() for r in rs if r.level == Level.COMMUNITY]
-        communities.sort(key=lambda r: r.code)
+        communities = [r for r in self.regions.values() if r.level == Level.COMMUNITY]
         if not communities:
             return []
         first, *others = communities
@@ -277,14 +280,11 @@ class _Generator:
         """As building_address does, from the names already loaded: district, street,
         community, building."""
         names = []
-        pk = self.parents.get(building.pk)
-        while pk is not None:
-            region = self.levels.get(pk)
-            if region is None:
-                break
+        region = self.regions.get(building.parent_id)
+        while region is not None:
             if region.level != Level.GRID:
                 names.append(region.name)
-            pk = region.parent_id
+            region = self.regions.get(region.parent_id)
         return "".join(reversed(names)) + building.name
 
     def district_code(self, building: Region) -> str:
@@ -297,7 +297,6 @@ class _Generator:
             return
         order = self.buildings_in_order(city)
         self.say(f"  {len(order):,} buildings; filling them until {wanted:,} persons live there…")
-        self.chunk = _Chunk()
         for count, building in enumerate(order, start=1):
             self.building(building, wanted)
             if count % CHUNK_BUILDINGS == 0 or self.result.persons >= wanted:
@@ -543,7 +542,7 @@ class _Generator:
     def community_organisations(self, community_pk: int, building: Region) -> None:
         """A community's school, health station and social organisations, at its first
         populated building."""
-        community = self.names[community_pk].removesuffix("社区")
+        community = self.regions[community_pk].name.removesuffix("社区")
         self.organisation(
             f"江州市{community}{self.rng.choice(SCHOOL_NAMES)}", OrganisationKind.SCHOOL, building
         )
@@ -571,10 +570,9 @@ class _Generator:
         chunk = self.chunk
         if not chunk.rooms:
             return
-        seen = getattr(self, "communities_seen", set())
-        self.communities_seen = seen
+        seen = self.communities_with_organisations
         for room in chunk.rooms:
-            community_pk = self.parents[room.building.parent_id]
+            community_pk = self.regions[room.building.parent_id].parent_id
             if community_pk not in seen:
                 seen.add(community_pk)
                 self.community_organisations(community_pk, room.building)
