@@ -180,6 +180,12 @@ class DwellingForm(forms.ModelForm):
         model = Dwelling
         fields = ["use", "tenant_household", "rented_from", "rented_to"]
         widgets = {"rented_from": DATE, "rented_to": DATE, "use": forms.RadioSelect}
+        labels = {
+            "use": gettext_lazy("Use"),
+            "tenant_household": gettext_lazy("Tenant household"),
+            "rented_from": gettext_lazy("Rented from"),
+            "rented_to": gettext_lazy("Rented to"),
+        }
 
     def __init__(self, *args, room, user, **kwargs):
         kwargs.setdefault("instance", getattr(room, "dwelling", None) or Dwelling(room=room))
@@ -244,6 +250,14 @@ class OrganisationForm(forms.ModelForm):
     class Meta:
         model = Organisation
         fields = ["name", "kind", "credit_code", "building", "contact_name", "is_active"]
+        labels = {
+            "name": gettext_lazy("Name"),
+            "kind": gettext_lazy("Kind"),
+            "credit_code": gettext_lazy("Unified social credit code"),
+            "building": gettext_lazy("Building"),
+            "contact_name": gettext_lazy("Contact person"),
+            "is_active": gettext_lazy("In operation"),
+        }
 
     def __init__(self, *args, user, buildings, **kwargs):
         super().__init__(*args, **kwargs)

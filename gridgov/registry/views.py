@@ -48,14 +48,29 @@ SEARCH_LIMIT = 50
 GRID_LIST_LIMIT = 300
 PER_PAGE = 50
 HISTORY_LIMIT = 50
-# Labels of the values a change records that are not model fields.
-EXTRA_LABELS = {
+# The labels of what a change records, as the forms name them.
+HISTORY_LABELS = {
+    "name": gettext_lazy("Name"),
+    "sex": gettext_lazy("Sex"),
+    "birth_date": gettext_lazy("Birth date"),
+    "relation": gettext_lazy("Relation to the head"),
+    "residence_type": gettext_lazy("Residence type"),
+    "moved_in_on": gettext_lazy("Moved in"),
+    "moved_out_on": gettext_lazy("Moved out"),
     "document_number": gettext_lazy("ID document number"),
     "phone": gettext_lazy("Phone"),
-    "contact_phone": gettext_lazy("Contact phone"),
     "household": gettext_lazy("Household"),
+    "use": gettext_lazy("Use"),
+    "tenant_household": gettext_lazy("Tenant household"),
+    "rented_from": gettext_lazy("Rented from"),
+    "rented_to": gettext_lazy("Rented to"),
+    "kind": gettext_lazy("Kind"),
+    "credit_code": gettext_lazy("Unified social credit code"),
     "building_id": gettext_lazy("Building"),
     "room_id": gettext_lazy("Room"),
+    "contact_name": gettext_lazy("Contact person"),
+    "contact_phone": gettext_lazy("Contact phone"),
+    "is_active": gettext_lazy("In operation"),
 }
 
 
@@ -529,12 +544,19 @@ def _history(changes, models_by_type):
 
 
 def _labelled(model, name, old, new):
-    if name in EXTRA_LABELS:
-        return EXTRA_LABELS[name], old, new
+    label = HISTORY_LABELS.get(name, name)
+    if model is not None and name == "name" and model is Person:
+        label = gettext_lazy("Full name")
     try:
         field = model._meta.get_field(name)
     except (AttributeError, FieldDoesNotExist):
-        # A field recorded before a rename, or a record type this page does not know.
-        return name, old, new
+        # Not a model field (a sealed number, a move), or a type this page does not know.
+        return label, old, new
     choices = dict(field.flatchoices) if field.choices else {}
-    return field.verbose_name, choices.get(old, old), choices.get(new, new)
+    return label, _shown_value(choices.get(old, old)), _shown_value(choices.get(new, new))
+
+
+def _shown_value(value):
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    return value

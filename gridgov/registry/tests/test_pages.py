@@ -230,6 +230,8 @@ class PersonFormTests(RegistryTestCase):
         page = self.client.get(reverse("registry:person", args=[person.pk])).content.decode()
         self.assertIn("138****5678", page)
         self.assertNotIn("13812345678", page)
+        # Each change named as the form names it, its choices by their labels.
+        self.assertRegex(page, r"<dt>人口类型</dt><dd>— → 流动")
         self.assertNotIn(person.document_number, page)
 
     def test_a_refused_person_keeps_what_was_typed(self):
