@@ -37,7 +37,7 @@ from gridgov.regions.choices import Level
 from gridgov.regions.models import Region
 from gridgov.registry import crypto, identity, services
 from gridgov.registry.choices import DocumentType, Relation, ResidenceType, Sex
-from gridgov.registry.models import Person, Room, Tag
+from gridgov.registry.models import Household, Person, Room, Tag
 
 # The header names each field answers to, Chinese first; matched after normalising
 # (spaces, a required-mark * and a bracketed note such as （必填） dropped, case folded).
@@ -649,7 +649,8 @@ def _find_duplicates(rows, report) -> None:
             first_row[key] = row.number
     indexes = list(by_index)
     for start in range(0, len(indexes), 500):
-        for person in Person.objects.filter(document_index__in=indexes[start : start + 500]):
+        batch = indexes[start : start + 500]
+        for person in Person.objects.filter(document_index__in=batch).prefetch_related("tags"):
             row = by_index[person.document_index]
             if person.document_type == row.data.document_type:
                 row.person = person
@@ -657,6 +658,14 @@ def _find_duplicates(rows, report) -> None:
 
 def _write(actor, rows, community, report, via) -> None:
     new_rooms = {}
+    # Each room's current household and each household's members, read once per import.
+    households = {
+        household.room_id: household
+        for household in Household.objects.filter(
+            region_path__startswith=community.path, moved_out_on__isnull=True
+        ).order_by("-pk")  # the first, as household_at takes it, is put last
+    }
+    members = {}
     for row in rows:
         if row.bad:
             continue
@@ -692,15 +701,26 @@ def _write(actor, rows, community, report, via) -> None:
                 new_rooms[row.new_room] = room
                 report.rooms_created += 1
             row.room = room
-        household = services.household_at(row.room, moved_in_on=row.data.moved_in_on)
+        household = households.get(row.room.pk)
+        if household is None:
+            household = services.household_at(row.room, moved_in_on=row.data.moved_in_on)
+            households[row.room.pk] = household
+            members[household.pk] = []
         if person is None:
+            if household.pk not in members:
+                members[household.pk] = list(household.members.prefetch_related("tags"))
             # Without a number on both sides, a member is known by name (and birth date).
-            members = household.members.filter(name=row.data.name)
-            if row.data.birth_date:
-                members = members.filter(birth_date=row.data.birth_date)
-            if row.data.document_number:
-                members = members.filter(document_index="")
-            person = members.first()
+            data = row.data
+            person = next(
+                (
+                    member
+                    for member in members[household.pk]
+                    if member.name == data.name
+                    and (not data.birth_date or member.birth_date == data.birth_date)
+                    and not (data.document_number and member.document_index)
+                ),
+                None,
+            )
         if person is not None:
             _keep_numbers(person, row.data)
             if _same(person, row.data, household):
@@ -715,8 +735,14 @@ def _write(actor, rows, community, report, via) -> None:
             continue
         if result.created:
             report.created += 1
+            members[household.pk].append(result.person)
         elif result.moved_from is not None:
             report.moved += 1
+            for listed in members.values():
+                if result.person in listed:
+                    listed.remove(result.person)
+            if household.pk in members:
+                members[household.pk].append(result.person)
         else:
             report.updated += 1
 
@@ -747,7 +773,7 @@ def _same(person, data, household) -> bool:
         identity.normal_phone(data.phone), "phone"
     ):
         return False
-    if data.tags is not None and set(person.tags.values_list("pk", flat=True)) != {
+    if data.tags is not None and {tag.pk for tag in person.tags.all()} != {
         tag.pk for tag in data.tags
     }:
         return False
