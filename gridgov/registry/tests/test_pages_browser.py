@@ -37,7 +37,10 @@ class RoomPageOnAPhoneTests(BrowserTestCase):
 
     def test_the_room_page_fits_a_phone_and_takes_a_visit_note(self):
         page = self.page_as("gridworker", self.PHONE)
-        page.goto(f"{self.live_server_url}/registry/?q=302")
+        page.goto(f"{self.live_server_url}/registry/?q=302&grid={self.grid.code}")
+        self.shot(page, "registry-home-phone")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        self.assertLessEqual(width, self.PHONE["width"], f"the registry home is {width} px wide")
         page.click(f"a[href='/registry/rooms/{self.room.pk}/']")
         page.wait_for_load_state()
         self.assertIn("欧阳秀英", page.inner_text(".registry-household"))
