@@ -465,15 +465,16 @@ class PersonWriter:
         return [*tags.values(), *hidden]
 
     def save(self) -> services.PersonResult:
-        data = self.data
-        number = data.get("document_number", "")
-        document_type = data.get("document_type", "")
+        data, person = self.data, self.person
+        # The document the person will have: what is given, else what they have.
+        number = data.get("document_number") or (person.document_number if person else "")
+        document_type = data.get("document_type") or (person.document_type if person else "")
         registered = find_person(document_type, number) if number and document_type else None
-        if self.person is not None and registered is not None and registered != self.person:
+        if person is not None and registered is not None and registered != person:
             raise exceptions.ValidationError(
                 {"document_number": [_("Another person is registered with this document.")]}
             )
-        base = self.person or registered
+        base = person or registered
         household = self.household()
 
         def given(name, default=""):
@@ -484,8 +485,8 @@ class PersonWriter:
         person_input = services.PersonInput(
             name=given("name"),
             residence_type=given("residence_type"),
-            document_type=document_type if number else given("document_type"),
-            document_number=number or (base.document_number if base is not None else ""),
+            document_type=document_type,
+            document_number=number,
             phone=data.get("phone") or (base.phone if base is not None else ""),
             sex=given("sex"),
             birth_date=given("birth_date", None),
@@ -719,19 +720,19 @@ def save_organisation(request, organisation: Organisation, data: dict) -> Organi
     contact phone masked."""
     user = request.user
     created = organisation.pk is None
+    before = {} if created else _organisation_shown(organisation)
+    before_phone = organisation.contact_phone_index
     if "building" in data:
         organisation.building = building_in_scope(user, data["building"])
     if "room" in data:
-        room = data["room"]
-        if room is not None:
-            room = Room.objects.filter(pk=room, building=organisation.building).first()
-            if room is None:
-                raise exceptions.ValidationError(
-                    {"room": [_("The building has no room with this id.")]}
-                )
-        organisation.room = room
-    before = _organisation_shown(organisation) if not created else {}
-    before_phone = organisation.contact_phone_index
+        organisation.room = Room.objects.filter(pk=data["room"]).first() if data["room"] else None
+        if data["room"] and organisation.room is None:
+            raise exceptions.ValidationError(
+                {"room": [_("The building has no room with this id.")]}
+            )
+    # A room of another building, named now or left from before the building changed.
+    if organisation.room_id and organisation.room.building_id != organisation.building_id:
+        raise exceptions.ValidationError({"room": [_("The building has no room with this id.")]})
     for name in ("name", "kind", "credit_code", "contact_name", "is_active"):
         if name in data:
             setattr(organisation, name, data[name])

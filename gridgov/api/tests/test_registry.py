@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from django.utils import timezone
 
+from gridgov.accounts.tests.base import make_region
 from gridgov.api.tests.base import api_url
 from gridgov.api.tests.registry_base import RegistryApiTestCase
 from gridgov.registry.models import (
@@ -264,6 +265,9 @@ class RegistryPersonTests(RegistryApiTestCase):
         history = self.get(api_url("registry-person-history", person_id), self.grid_worker).json()
         self.assertEqual(history["results"][0]["changes"]["relation"], ["head", "spouse"])
         self.assertEqual(history["results"][0]["changes"]["phone"], ["***", "139****2222"])
+        moved = self.patch(url, {"room": self.second_room.pk}, self.grid_worker).json()
+        self.assertEqual((moved["room"], moved["moved"]), (self.second_room.pk, True))
+        self.assertEqual(moved["relation"], "spouse")
 
     def test_another_persons_document_is_refused_on_update(self):
         self.create()
@@ -476,6 +480,16 @@ class RegistryWriteTests(RegistryApiTestCase):
         self.assertEqual(listed.json()["results"], [])
         history = self.get(api_url("registry-organisation-history", created["id"]), self.admin)
         self.assertEqual(history.json()["results"][0]["changes"], {"is_active": [True, False]})
+        # Moved to another building, it cannot keep a room of the first.
+        other_building = make_region(
+            "990101001001002001", "滨江苑2幢", "building", self.second_grid
+        )
+        response = self.patch(detail, {"building": other_building.code}, self.grid_worker)
+        self.assertIn("room", self.assertJsonError(response, 400)["errors"])
+        body = {"building": other_building.code, "room": None}
+        self.assertEqual(
+            self.patch(detail, body, self.grid_worker).json()["grid"], self.second_grid.code
+        )
         self.assertJsonError(self.patch(detail, {"name": "x"}, self.outsider), 404)
 
     def test_a_grid_worker_logs_a_visit_in_their_grid(self):
