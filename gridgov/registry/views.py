@@ -34,6 +34,7 @@ from gridgov.registry.forms import (
     VisitForm,
     add_service_errors,
 )
+from gridgov.registry.import_views import may_import
 from gridgov.registry.models import (
     Dwelling,
     Household,
@@ -151,6 +152,7 @@ def home(request):
         "grid": grid,
         "buildings": buildings,
         "may_edit": services.may_edit(user),
+        "may_import": may_import(user),
     }
     return render(request, "registry/home.html", context)
 

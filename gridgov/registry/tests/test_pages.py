@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from gridgov.cases.models import Case
 from gridgov.registry.choices import DwellingUse, OrganisationKind, ResidenceType
+from gridgov.registry.import_views import may_import
 from gridgov.registry.models import (
     Dwelling,
     Organisation,
@@ -66,6 +67,9 @@ class FindARoomTests(RegistryTestCase):
         self.assertContains(response, reverse("registry:building", args=[self.building.code]))
         building = self.client.get(reverse("registry:building", args=[self.building.code]))
         self.assertContains(building, reverse("registry:room", args=[self.room.pk]))
+        self.assertEqual(
+            reverse("registry:import") in response.content.decode(), may_import(self.grid_worker)
+        )
         outside = self.client.get(reverse("registry:home"), {"grid": self.neighbour_grid.code})
         self.assertEqual(outside.status_code, 404)
 
