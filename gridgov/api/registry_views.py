@@ -1080,7 +1080,8 @@ class RegistryCountsView(APIView):
         query = CountsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         code = query.validated_data["region"]
-        region = Region.objects.visible_to(request.user).filter(code=code).first()
+        region = Region.objects.visible_to(request.user).filter(code=code)
+        region = region.only("code", "name", "path").first()
         paths = within_scope(request.user, region.path) if region is not None else []
         if not paths:
             raise exceptions.NotFound()
