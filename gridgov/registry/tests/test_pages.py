@@ -418,3 +418,30 @@ class AdminTests(RegistryTestCase):
         )
         self.assertEqual(response.status_code, 403)
         self.assertEqual(self.client.get(reverse("admin:registry_tag_add")).status_code, 200)
+
+
+class QueryCountTests(RegistryTestCase):
+    def count_room_page(self):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as queries:
+            self.assertEqual(
+                self.client.get(reverse("registry:room", args=[self.room.pk])).status_code, 200
+            )
+        return len(queries)
+
+    def test_the_room_page_reads_a_fixed_number_of_queries(self):
+        """However many live there and however many households came before."""
+        self.login(self.community_staff)
+        first = self.add_person(serial=1)
+        first.tags.set([self.elderly_alone])
+        few = self.count_room_page()
+        for serial in range(2, 7):
+            self.add_person(name=f"成员{serial}", serial=serial).tags.set([self.special_attention])
+        self.client.post(
+            reverse("registry:move_out", args=[first.household_id]),
+            {"moved_out_on": timezone.localdate().isoformat()},
+        )
+        self.add_person(name="新住户", serial=20)
+        self.assertEqual(self.count_room_page(), few)
