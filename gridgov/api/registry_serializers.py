@@ -201,7 +201,7 @@ class PersonInputSerializer(serializers.Serializer):
     moved_in_on = DayField(required=False, allow_null=True)
     moved_out_on = DayField(required=False, allow_null=True)
     tags = serializers.ListField(
-        child=serializers.CharField(max_length=40),
+        child=text(40),
         required=False,
         max_length=50,
         help_text=gettext_lazy("Tag codes; replaces the person's tags when given."),

@@ -10,7 +10,7 @@ A refusal is a 400 naming the field, and nothing is changed.
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -464,7 +464,7 @@ class PersonWriter:
         hidden = [tag for tag in kept if tag.sensitivity == Sensitivity.SENSITIVE]
         return [*tags.values(), *hidden]
 
-    def save(self) -> services.PersonResult:
+    def save(self, retried: bool = False) -> services.PersonResult:
         data, person = self.data, self.person
         # The document the person will have: what is given, else what they have.
         number = data.get("document_number") or (person.document_number if person else "")
@@ -506,6 +506,12 @@ class PersonWriter:
             )
         except DjangoValidationError as exc:
             raise refused(exc) from None
+        except IntegrityError:
+            # The same document registered by another request meanwhile (a phone retrying):
+            # once more, and that person is found rather than doubled.
+            if retried:
+                raise
+            return self.save(retried=True)
 
 
 def person_answer(request, result: services.PersonResult, status: int) -> Response:
@@ -696,6 +702,8 @@ class TagListView(generics.ListAPIView):
     pagination_class = CodeCursorPagination
 
     def get_queryset(self):
+        if registry_scope(self.request.user) == []:
+            return Tag.objects.none()  # a resident, a department: no registry
         return Tag.objects.filter(is_active=True)
 
 

@@ -4,6 +4,8 @@ organisations, patrol logs) with their history."""
 
 from datetime import date, timedelta
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from gridgov.accounts.tests.base import make_region
@@ -85,6 +87,7 @@ class RegistryScopeTests(RegistryApiTestCase):
             "registry-room-list",
             "registry-organisation-list",
             "registry-patrol-log-list",
+            "registry-tag-list",
         ):
             for user in (self.resident, self.handler):
                 self.assertEqual(self.get(api_url(name), user).json()["results"], [])
@@ -313,6 +316,27 @@ class RegistryPersonTests(RegistryApiTestCase):
             with self.subTest(query=query):
                 response = self.get(api_url(url, **query), self.community_staff)
                 self.assertIn(named, self.assertJsonError(response, 400)["errors"])
+
+
+class RegistryListQueryTests(RegistryApiTestCase):
+    def test_the_lists_run_a_fixed_number_of_queries(self):
+        urls = [
+            api_url("registry-person-list"),
+            api_url("registry-room-list"),
+            api_url("registry-household-members", self.add_person(serial=1).household_id),
+            api_url("registry-room-detail", self.room.pk),
+        ]
+        self.get(urls[0], self.community_staff)  # the token's first use is written down once
+        before = [self.queries(url) for url in urls]
+        for serial in range(2, 8):
+            person = self.add_person(serial=serial, relation="child")
+            person.tags.add(self.elderly_alone, self.special_attention)
+        self.assertEqual([self.queries(url) for url in urls], before)
+
+    def queries(self, url) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            self.assertEqual(self.get(url, self.community_staff).status_code, 200)
+        return len(queries)
 
 
 class RegistrySensitiveTagTests(RegistryApiTestCase):
