@@ -3,6 +3,7 @@ import page, on the registry cast (gridgov/registry/tests/base.py)."""
 
 import csv
 import io
+import shutil
 import tempfile
 import zipfile
 from datetime import date, timedelta
@@ -12,7 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from openpyxl import Workbook
 
 from gridgov.registry.models import Household, Person, RecordChange, Room
@@ -86,6 +87,7 @@ def csv_bytes(rows, header=HEADER, encoding="utf-8") -> bytes:
 class ImportCase(RegistryTestCase):
     def setUp(self):
         self.tmp = Path(tempfile.mkdtemp(prefix="regimport-"))
+        self.addCleanup(shutil.rmtree, self.tmp)
 
     def write(self, content: bytes, name="people.xlsx") -> str:
         path = self.tmp / name
@@ -131,6 +133,14 @@ class ImportCase(RegistryTestCase):
 
 
 class CommandImportTests(ImportCase):
+    """The report in English; the page's tests read it in Chinese, the default."""
+
+    def setUp(self):
+        super().setUp()
+        english = translation.override("en")
+        english.__enter__()
+        self.addCleanup(english.__exit__, None, None, None)
+
     def test_a_good_file_imports_every_row(self):
         output = self.run_import(xlsx_bytes(good_rows(), title="滨江社区实有人口登记表"))
         self.assertIn("3 new", output)
@@ -350,10 +360,10 @@ class PageImportTests(ImportCase):
         self.assertNotContains(page, "湖心社区")
         counts = self.counts()
         checked = self.post(xlsx_bytes(good_rows()), action="check")
-        self.assertContains(checked, "Checked: ready to import")
+        self.assertContains(checked, "检查通过，可以导入")
         self.assertEqual(self.counts(), counts)
         imported = self.post(xlsx_bytes(good_rows()))
-        self.assertContains(imported, "Imported")
+        self.assertContains(imported, "已导入")
         self.assertEqual(
             Person.objects.filter(region_path__startswith=self.community.path).count(), 3
         )
@@ -365,21 +375,25 @@ class PageImportTests(ImportCase):
         rows[2][6] = "滨江苑1幢8单元808"
         counts = self.counts()
         response = self.post(xlsx_bytes(rows))
-        self.assertContains(response, "Nothing was imported", status_code=400)
-        self.assertContains(response, "8单元808", status_code=400)
+        self.assertContains(response, "未导入任何数据", status_code=400)
+        self.assertContains(
+            response,
+            "<td>4</td><td>住址</td><td>滨江苑1幢 没有 8单元808 室。</td>",
+            status_code=400,
+        )
         self.assertEqual(self.counts(), counts)
 
     def test_create_rooms_checkbox(self):
         self.login(self.admin)
         rows = [["钱七", "男", "", "", "户主", "户籍", "滨江苑1幢9单元901", "", ""]]
         response = self.post(xlsx_bytes(rows), create_rooms="on")
-        self.assertContains(response, "Imported")
+        self.assertContains(response, "已导入")
         self.assertTrue(Room.objects.filter(unit="9", number="901").exists())
 
     def test_csv_gb18030_on_the_page(self):
         self.login(self.community_staff)
         response = self.post(csv_bytes(good_rows(), encoding="gb18030"), name="名单.csv")
-        self.assertContains(response, "Imported")
+        self.assertContains(response, "已导入")
         self.assertTrue(Person.objects.filter(name="张伟").exists())
 
     def test_scope(self):
@@ -405,7 +419,7 @@ class PageImportTests(ImportCase):
             content_type="multipart/form-data; boundary=x",
             CONTENT_LENGTH=str(200 * 2**20),
         )
-        self.assertContains(response, "too large", status_code=413)
+        self.assertContains(response, "文件过大", status_code=413)
         self.assertEqual(Person.objects.count(), 0)
 
     def test_a_file_over_the_limit_is_refused(self):
@@ -419,4 +433,4 @@ class PageImportTests(ImportCase):
     def test_not_a_spreadsheet_on_the_page(self):
         self.login(self.community_staff)
         response = self.post(b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, name="photo.xlsx")
-        self.assertContains(response, "not a spreadsheet", status_code=400)
+        self.assertContains(response, "不是表格", status_code=400)
