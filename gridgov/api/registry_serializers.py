@@ -385,6 +385,8 @@ class OrganisationSerializer(serializers.ModelSerializer):
 
 
 class OrganisationInputSerializer(serializers.Serializer):
+    """As the organisation's page reads it (registry.forms.OrganisationForm)."""
+
     name = text(100)
     kind = serializers.ChoiceField(choices=OrganisationKind.choices)
     credit_code = text(18, required=False, allow_blank=True)
@@ -399,6 +401,14 @@ class OrganisationInputSerializer(serializers.Serializer):
         help_text=gettext_lazy("Never shown back: the answer has masked_contact_phone."),
     )
     is_active = serializers.BooleanField(required=False)
+
+    def validate_credit_code(self, code):
+        code = code.strip().upper()
+        if code and (len(code) != 18 or not code.isalnum()):
+            raise serializers.ValidationError(
+                _("A unified social credit code has 18 letters and digits.")
+            )
+        return code
 
 
 # --- patrol logs ---------------------------------------------------------------------
@@ -444,7 +454,7 @@ class PatrolLogInputSerializer(serializers.Serializer):
     visited_at = MomentField(required=False, help_text=gettext_lazy("Default: now."))
     household = record_id(required=False, allow_null=True)
     organisation = record_id(required=False, allow_null=True)
-    found = text(4000, help_text=gettext_lazy("What the visit found."))
+    found = text(2000, help_text=gettext_lazy("What the visit found."))
     case = text(20, required=False, allow_blank=True, help_text=gettext_lazy("A case number."))
 
 

@@ -118,10 +118,12 @@ def refused(exc: DjangoValidationError) -> exceptions.ValidationError:
     return exceptions.ValidationError({"non_field_errors": exc.messages})
 
 
-def building_in_scope(user, code: str, field: str = "building") -> Region:
+def building_in_scope(user, code: str) -> Region:
     building = Region.objects.filter(code=code, level=Level.BUILDING).first()
     if building is None or not within_scope(user, building.path):
-        raise exceptions.ValidationError({field: [_("No building in your area has this code.")]})
+        raise exceptions.ValidationError(
+            {"building": [_("No building in your area has this code.")]}
+        )
     return building
 
 
@@ -271,11 +273,11 @@ class DwellingView(APIView):
         data = query.validated_data
         tenant = None
         if data.get("tenant_household"):
-            tenant = Household.objects.visible_to(user).filter(pk=data["tenant_household"])
-            tenant = tenant.select_related("room").first()
+            # As on the room's page: a household that lives or lived in this room.
+            tenant = room.households.filter(pk=data["tenant_household"]).first()
             if tenant is None:
                 raise exceptions.ValidationError(
-                    {"tenant_household": [_("No household in your area has this id.")]}
+                    {"tenant_household": [_("No household of this room has this id.")]}
                 )
         with transaction.atomic():
             dwelling = Dwelling.objects.select_for_update().filter(room=room).first()
@@ -302,10 +304,10 @@ class DwellingView(APIView):
 
 
 def _dwelling_shown(dwelling) -> dict:
-    tenant = dwelling.tenant_household
+    """As the room's page records a dwelling's history (registry.forms.DwellingForm)."""
     return {
         "use": dwelling.use,
-        "tenant_household": str(tenant) if tenant else None,
+        "tenant_household": dwelling.tenant_household_id,
         "rented_from": shown_date(dwelling.rented_from),
         "rented_to": shown_date(dwelling.rented_to),
     }
@@ -771,14 +773,18 @@ def save_organisation(request, organisation: Organisation, data: dict) -> Organi
 
 
 def _organisation_shown(organisation) -> dict:
+    """As the organisation's page records its history (registry.forms.OrganisationForm)."""
     return {
-        "name": organisation.name,
-        "kind": organisation.kind,
-        "credit_code": organisation.credit_code,
-        "building": organisation.building.code if organisation.building_id else None,
-        "room": str(organisation.room) if organisation.room_id else None,
-        "contact_name": organisation.contact_name,
-        "is_active": organisation.is_active,
+        name: getattr(organisation, name)
+        for name in (
+            "name",
+            "kind",
+            "credit_code",
+            "building_id",
+            "room_id",
+            "contact_name",
+            "is_active",
+        )
     }
 
 
@@ -983,9 +989,13 @@ class HistoryView(generics.GenericAPIView):
 
     def get(self, request, pk):
         record = self.record(request, pk)
-        changes = RecordChange.objects.filter(
-            record_type=self.record_type, record_id=record.pk
-        ).select_related("actor")
+        # As on the pages: the changes made within the reader's scope (a person who moved
+        # in from elsewhere keeps the rest of their history where it was written).
+        changes = (
+            RecordChange.objects.visible_to(request.user)
+            .filter(record_type=self.record_type, record_id=record.pk)
+            .select_related("actor")
+        )
         page = self.paginate_queryset(changes)
         return self.get_paginated_response(ChangeSerializer(page, many=True).data)
 

@@ -441,7 +441,8 @@ class RegistryWriteTests(RegistryApiTestCase):
         self.assertIsNone(room["household"])
 
     def test_a_rooms_use_is_said_and_its_history_kept(self):
-        tenant = self.add_person(room=self.second_room, serial=4).household
+        tenant = self.add_person(serial=4).household
+        elsewhere = self.add_person(room=self.second_room, serial=5).household
         url = api_url("registry-dwelling", self.room.pk)
         self.assertJsonError(self.get(url, self.grid_worker), 404)
         for body, named in (
@@ -450,7 +451,7 @@ class RegistryWriteTests(RegistryApiTestCase):
                 {"use": "rented", "rented_from": "2026-03-01", "rented_to": "2026-01-01"},
                 "rented_to",
             ),
-            ({"use": "rented", "tenant_household": 999999}, "tenant_household"),
+            ({"use": "rented", "tenant_household": elsewhere.pk}, "tenant_household"),
             ({"use": "palace"}, "use"),
         ):
             with self.subTest(body=body):
@@ -490,6 +491,7 @@ class RegistryWriteTests(RegistryApiTestCase):
             ({"contact_phone": "1"}, "contact_phone"),
             ({"kind": "bank"}, "kind"),
             ({"credit_code": "X" * 19}, "credit_code"),
+            ({"credit_code": "91-3301"}, "credit_code"),
         ):
             with self.subTest(fields=fields):
                 response = self.post(url, {**body, **fields}, self.grid_worker)
