@@ -239,6 +239,8 @@ def _read_xlsx(upload, limit: int) -> Iterator[tuple[int, list]]:
                         for cell in cells
                     ],
                 )
+        except Exception:  # noqa: BLE001 — a damaged sheet fails only as it is read
+            raise ImportFileError(_("This file is damaged: it cannot be read as .xlsx.")) from None
         finally:
             workbook.close()
 
@@ -258,7 +260,18 @@ def _read_csv(content: bytes) -> Iterator[tuple[int, list]]:
         )
     first_line = text.split("\n", 1)[0]
     delimiter = max(",\t;", key=first_line.count)
-    return enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1)
+
+    def rows():
+        try:
+            yield from enumerate(
+                csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1
+            )
+        except csv.Error as exc:
+            raise ImportFileError(
+                _("This CSV file cannot be read: %(error)s.") % {"error": exc}
+            ) from None
+
+    return rows()
 
 
 def normal_header(text) -> str:
@@ -392,7 +405,7 @@ def import_people(
     has a problem (or with dry_run). ImportFileError when the file cannot be read at all."""
     report = ImportReport(community=community)
     table = read_table(upload, size)
-    header_row, headers, columns, report.unknown_headers = find_header(table)
+    _header_row, headers, columns, report.unknown_headers = find_header(table)
     missing = [HEADERS[name][0] for name in REQUIRED if name not in columns.values()]
     if not ({"address", "room"} & set(columns.values())):
         missing.append(f"{HEADERS['address'][0]} / {HEADERS['room'][0]}")

@@ -332,6 +332,24 @@ class CommandImportTests(ImportCase):
             "neither UTF-8 nor GB18030", self.refused(b"\xff\xfe\xfd,\x81\x20\n", name="x.csv")
         )
 
+    def test_a_damaged_workbook_or_csv_is_refused_whole(self):
+        archive = io.BytesIO()
+        with zipfile.ZipFile(archive, "w") as zipped:
+            zipped.writestr("xl/workbook.xml", "<not xml")
+            zipped.writestr("[Content_Types].xml", "<nor this")
+        self.assertIn("damaged", self.refused(archive.getvalue()))
+        # One field beyond the csv module's limit (128 KiB).
+        content = csv_bytes(good_rows()) + b"x" * 200_000 + b",1\n"
+        self.assertIn("cannot be read", self.refused(content, name="x.csv"))
+
+    def test_a_tab_separated_file_and_the_sex_the_id_gives(self):
+        rows = good_rows()
+        rows[0][1] = "男"  # 王秀英's ID number says female
+        out = io.StringIO()
+        csv.writer(out, delimiter="\t").writerows([HEADER, *rows])
+        report = self.refused(out.getvalue().encode(), name="x.txt")
+        self.assertIn("Row 2, 性别: the sex differs", report)
+
     def test_limits_on_size_and_rows(self):
         content = xlsx_bytes(good_rows())
         with override_settings(REGISTRY_IMPORT={"MAX_BYTES": len(content) - 1}):
