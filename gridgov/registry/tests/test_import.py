@@ -11,7 +11,7 @@ from pathlib import Path
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone, translation
 from openpyxl import Workbook
@@ -438,6 +438,14 @@ class PageImportTests(ImportCase):
             CONTENT_LENGTH=str(200 * 2**20),
         )
         self.assertContains(response, "文件过大", status_code=413)
+        self.assertEqual(Person.objects.count(), 0)
+
+    def test_the_csrf_check_still_runs_after_the_size_check(self):
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(self.community_staff)
+        upload = SimpleUploadedFile("people.xlsx", xlsx_bytes(good_rows()))
+        data = {"community": self.community.code, "file": upload, "action": "import"}
+        self.assertEqual(client.post(self.url, data).status_code, 403)
         self.assertEqual(Person.objects.count(), 0)
 
     def test_a_file_over_the_limit_is_refused(self):
