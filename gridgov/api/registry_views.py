@@ -407,7 +407,7 @@ PERSON_ANSWER_EXAMPLE = OpenApiExample(
         "residence_type": "registered",
         "household": 12,
         "room": 17,
-        "address": "江北区望江街道滨江社区滨江苑1幢1单元302",
+        "address": "江北区望江街道滨江社区滨江苑1幢1单元302室",
         "moved_in_on": None,
         "moved_out_on": None,
         "tags": [{"code": "elderly-alone", "name": "独居老人"}],
@@ -477,7 +477,6 @@ class PersonWriter:
                 {"document_number": [_("Another person is registered with this document.")]}
             )
         base = person or registered
-        household = self.household()
 
         def given(name, default=""):
             if name in data and data[name] is not None:
@@ -503,9 +502,12 @@ class PersonWriter:
             tags=self.tags(base),
         )
         try:
-            return services.save_person(
-                self.user, person_input, household, via=VIA, person=self.person
-            )
+            # One transaction: a room's household made for a person refused is not kept.
+            with transaction.atomic():
+                household = self.household()
+                return services.save_person(
+                    self.user, person_input, household, via=VIA, person=self.person
+                )
         except DjangoValidationError as exc:
             raise refused(exc) from None
         except IntegrityError:

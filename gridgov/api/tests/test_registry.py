@@ -263,6 +263,7 @@ class RegistryPersonTests(RegistryApiTestCase):
                 response = self.create(**fields)
                 self.assertIn(named, self.assertJsonError(response, 400, "invalid")["errors"])
         self.assertFalse(Person.objects.exists())
+        self.assertFalse(Household.objects.exists())
         self.assertFalse(RecordChange.objects.exists())
 
     def test_an_update_changes_only_what_is_given(self):
