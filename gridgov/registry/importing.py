@@ -527,10 +527,12 @@ def _parse_row(number, values, label, tags, has_tags, report) -> Row | None:
         )
     if moved_in and born and moved_in < born:
         problems.append(Problem(number, label["moved_in_on"], _("moved in before being born.")))
+    # A blank cell keeps the tags on record, as a blank phone keeps the phone.
     row_tags = None
-    if has_tags:
+    tag_text = cell("tags", _text) if has_tags else ""
+    if tag_text:
         row_tags = []
-        for word in TAG_SEPARATORS.split(_text(values.get("tags"))):
+        for word in TAG_SEPARATORS.split(tag_text):
             if not word:
                 continue
             if word.casefold() not in tags:

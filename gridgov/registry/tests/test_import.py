@@ -188,12 +188,17 @@ class CommandImportTests(ImportCase):
         self.assertIn("0 new, 1 updated", output)
         self.assertEqual(Person.objects.get(name="王秀英").document_number, WANG)
 
-    def test_a_blank_phone_keeps_the_one_on_record(self):
+    def test_a_blank_cell_keeps_what_is_on_record(self):
         self.run_import(xlsx_bytes(good_rows()))
         rows = good_rows()
-        rows[0][3] = ""
+        rows[0][3] = rows[0][8] = ""
         self.assertIn("3 unchanged", self.run_import(xlsx_bytes(rows)))
-        self.assertEqual(Person.objects.get(name="王秀英").phone, "13900001111")
+        wang = Person.objects.get(name="王秀英")
+        self.assertEqual(wang.phone, "13900001111")
+        self.assertEqual(list(wang.tags.all()), [self.elderly_alone])
+        rows[0][8] = "重点人员、独居老人"
+        self.assertIn("1 updated", self.run_import(xlsx_bytes(rows)))
+        self.assertEqual(set(wang.tags.all()), {self.elderly_alone, self.special_attention})
 
     def test_each_bad_row_is_named_and_nothing_changes(self):
         bad_check = WANG[:17] + ("0" if WANG[17] != "0" else "1")
