@@ -52,7 +52,7 @@ class FullSizeDemoTestCase(TestCase):
     @classmethod
     def setUpTestData(cls):
         cls.output = StringIO()
-        call_command("demo", "--no-serve", "--cases", "0", stdout=cls.output)
+        call_command("demo", "--no-serve", "--cases", "0", "--persons", "0", stdout=cls.output)
 
     def regions(self, level):
         return list(Region.objects.filter(level=level).order_by("code"))
@@ -153,7 +153,7 @@ class FullSizeDemoTestCase(TestCase):
         users = User.objects.count()
 
         output = StringIO()
-        call_command("demo", "--no-serve", "--cases", "0", stdout=output)
+        call_command("demo", "--no-serve", "--cases", "0", "--persons", "0", stdout=output)
 
         self.assertEqual(snapshot(), before)
         self.assertEqual(User.objects.count(), users)

@@ -232,8 +232,8 @@ class DemoCommandTestCase(TestCase):
         build_demo_city(**SMALL_CITY)  # the command reuses it rather than build the full city
 
         first, second = StringIO(), StringIO()
-        call_command("demo", "--no-serve", "--cases", "30", stdout=first)
-        call_command("demo", "--no-serve", "--cases", "30", stdout=second)
+        call_command("demo", "--no-serve", "--cases", "30", "--persons", "0", stdout=first)
+        call_command("demo", "--no-serve", "--cases", "30", "--persons", "0", stdout=second)
 
         self.assertEqual(Case.objects.count(), 30)
         self.assertIn("30 / 30 cases taken in", first.getvalue())
@@ -245,7 +245,7 @@ class DemoCommandTestCase(TestCase):
         from gridgov.metrics.models import AreaDailyRollup, DailyRollup, UnitDailyRollup
 
         build_demo_city(**SMALL_CITY)
-        call_command("demo", "--no-serve", "--cases", "30", stdout=StringIO())
+        call_command("demo", "--no-serve", "--cases", "30", "--persons", "0", stdout=StringIO())
         kept = sorted(
             AreaDailyRollup.objects.values_list("day", "region_path", "status", "received")
         )
@@ -257,7 +257,7 @@ class DemoCommandTestCase(TestCase):
             model.objects.all().delete()
 
         output = StringIO()
-        call_command("demo", "--no-serve", "--cases", "30", stdout=output)
+        call_command("demo", "--no-serve", "--cases", "30", "--persons", "0", stdout=output)
 
         self.assertIn("daily rollups", output.getvalue())
         again = sorted(

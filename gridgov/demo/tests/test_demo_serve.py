@@ -155,7 +155,9 @@ PROC = pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="counts han
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_demo_server_keeps_no_database_connection_for_idle_browsers(tmp_path):
     output = _serve_idle_browsers(
-        ["demo", "--cases", "0", "--port", "{port}"], tmp_path, _environment(tmp_path)
+        ["demo", "--cases", "0", "--persons", "0", "--port", "{port}"],
+        tmp_path,
+        _environment(tmp_path),
     )
     assert "Stopped the background worker." in output
 
