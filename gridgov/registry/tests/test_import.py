@@ -293,6 +293,12 @@ class CommandImportTests(ImportCase):
         self.assertEqual(room.floor, 9)
         self.assertEqual(Person.objects.get(name="钱七").household.room, room)
 
+    def test_the_standard_address_names_its_room(self):
+        rows = good_rows()[:1]
+        rows[0][6] = self.room.address
+        self.assertIn("1 new", self.run_import(xlsx_bytes(rows)))
+        self.assertEqual(Person.objects.get(name="王秀英").household.room, self.room)
+
     def test_building_unit_and_room_columns(self):
         header = ["姓名", "户籍类型", "楼栋", "单元", "房号", "出生日期"]
         rows = [["钱七", "户籍", "滨江苑1幢", "1单元", "402室", "1990-01-01"]]
