@@ -350,11 +350,12 @@ class VisitForm(forms.Form):
             raise ValidationError(_("No case you can see has this number."))
         return case
 
-    def save(self, *, grid, household=None, organisation=None) -> PatrolLog:
+    def save(self, *, grid, room=None, household=None, organisation=None) -> PatrolLog:
         data = self.cleaned_data
         return PatrolLog.objects.create(
             worker=self.user,
             grid=grid,
+            room=room,
             household=household,
             organisation=organisation,
             visited_at=data["visited_at"],

@@ -445,6 +445,15 @@ class PatrolLog(models.Model):
         limit_choices_to={"level": "grid"},
     )
     visited_at = models.DateTimeField(_("visited at"), default=timezone.now)
+    # The room visited, with or without anyone living there (a vacant room is checked too).
+    room = models.ForeignKey(
+        Room,
+        verbose_name=_("room"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="visits",
+    )
     household = models.ForeignKey(
         Household, verbose_name=_("household"), null=True, blank=True, on_delete=models.SET_NULL
     )

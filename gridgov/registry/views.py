@@ -237,7 +237,7 @@ def _room_context(request, room, **extra):
         "dwelling": dwelling,
         "history": _history(changes, {"household": Household, "dwelling": Dwelling}),
         "visits": PatrolLog.objects.visible_to(user)
-        .filter(household_id__in=household_ids)
+        .filter(Q(room=room) | Q(household_id__in=household_ids))
         .select_related("worker", "case")[:10],
         "may_edit": may_edit,
         "may_see_sensitive": services.may_see_sensitive_tags(user),
@@ -305,8 +305,9 @@ def room_visit(request, pk):
     if not form.is_valid():
         context = _room_context(request, room, visit_form=form, visit_open=True)
         return render(request, "registry/room.html", context, status=400)
-    household = services.household_at(room)
-    form.save(grid=room.building.parent, household=household)
+    # A visit to an empty room is noted against the room: it makes no household.
+    household = room.households.filter(moved_out_on__isnull=True).first()
+    form.save(grid=room.building.parent, room=room, household=household)
     messages.success(request, _("The visit is noted."))
     return redirect("registry:room", pk=room.pk)
 

@@ -445,3 +445,19 @@ class QueryCountTests(RegistryTestCase):
         )
         self.add_person(name="新住户", serial=20)
         self.assertEqual(self.count_room_page(), few)
+
+
+class EmptyRoomVisitTests(RegistryTestCase):
+    def test_a_visit_to_an_empty_room_is_noted_against_the_room_and_makes_no_household(self):
+        self.login(self.grid_worker)
+        when = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
+        response = self.client.post(
+            reverse("registry:room_visit", args=[self.second_room.pk]),
+            {"visited_at": when, "found": "空置，门窗完好"},
+        )
+        self.assertEqual(response.status_code, 302)
+        log = PatrolLog.objects.get()
+        self.assertEqual((log.room, log.household, log.grid), (self.second_room, None, self.grid))
+        self.assertFalse(self.second_room.households.exists())
+        page = self.client.get(reverse("registry:room", args=[self.second_room.pk]))
+        self.assertContains(page, "空置，门窗完好")
