@@ -27,19 +27,22 @@ class RegistryFuzzTests(RegistryApiTestCase):
         with connection_kept_open():
             failures, operations = self.fuzz(ids)
         self.assertGreaterEqual(operations, 20)
+        self.assertGreaterEqual(self.with_real_ids, 15)
         self.assertEqual(failures, [], "\n\n".join(failures))
 
     def fuzz(self, ids: dict) -> tuple[list[str], int]:
         schema = openapi.from_wsgi("/api/v1/openapi.json", application)
         headers = {"Authorization": f"Bearer {self.raw_tokens[self.community_staff.pk]}"}
         failures, operations = [], 0
+        self.with_real_ids = 0
         for result in schema.get_all_operations():
             operation = result.ok()
             if not operation.path.startswith("/api/v1/registry/"):
                 continue
             operations += 1
             resource = operation.path.split("/")[4]
-            fixed = {"pk": ids[resource]} if "{pk}" in operation.path else None
+            fixed = {"id": ids[resource]} if "{id}" in operation.path else None
+            self.with_real_ids += fixed is not None
             for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
                 strategy = operation.as_strategy(
                     generation_mode=mode, path_parameters=fixed, headers=headers
