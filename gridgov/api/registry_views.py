@@ -389,34 +389,32 @@ PERSON_EXAMPLE = OpenApiExample(
         "tags": ["elderly-alone"],
     },
 )
+PERSON_SHOWN = {
+    "id": 5,
+    "url": "https://gridgov.example.gov.cn/api/v1/registry/persons/5",
+    "name": "王秀英",
+    "sex": "female",
+    "birth_date": "1950-03-08",
+    "age": 76,
+    "document_type": "resident_id",
+    "masked_document": "990101********0027",
+    "masked_phone": "139****1111",
+    "relation": "head",
+    "residence_type": "registered",
+    "household": 12,
+    "room": 17,
+    "address": "江北区望江街道滨江社区滨江苑1幢1单元302室",
+    "moved_in_on": None,
+    "moved_out_on": None,
+    "tags": [{"code": "elderly-alone", "name": "独居老人"}],
+    "created_at": "2026-03-02T09:00:00+08:00",
+    "updated_at": "2026-12-04T10:00:00+08:00",
+}
 PERSON_ANSWER_EXAMPLE = OpenApiExample(
     "Already registered elsewhere: moved, not doubled",
     response_only=True,
     status_codes=["200"],
-    value={
-        "id": 5,
-        "url": "https://gridgov.example.gov.cn/api/v1/registry/persons/5",
-        "name": "王秀英",
-        "sex": "female",
-        "birth_date": "1950-03-08",
-        "age": 76,
-        "document_type": "resident_id",
-        "masked_document": "990101********0027",
-        "masked_phone": "139****1111",
-        "relation": "head",
-        "residence_type": "registered",
-        "household": 12,
-        "room": 17,
-        "address": "江北区望江街道滨江社区滨江苑1幢1单元302室",
-        "moved_in_on": None,
-        "moved_out_on": None,
-        "tags": [{"code": "elderly-alone", "name": "独居老人"}],
-        "created_at": "2026-03-02T09:00:00+08:00",
-        "updated_at": "2026-12-04T10:00:00+08:00",
-        "created": False,
-        "moved": True,
-        "moved_from": None,
-    },
+    value={**PERSON_SHOWN, "created": False, "moved": True, "moved_from": None},
 )
 
 
@@ -613,7 +611,12 @@ class PersonListView(generics.GenericAPIView):
 
 @extend_schema(tags=["registry"])
 class PersonDetailView(APIView):
-    @extend_schema(summary="One person", responses={200: PersonSerializer, **schema.ERRORS})
+    @extend_schema(
+        summary="One person",
+        description="Numbers masked; a sensitive tag only for the roles allowed.",
+        responses={200: PersonSerializer, **schema.ERRORS},
+        examples=[OpenApiExample("A resident", response_only=True, value=PERSON_SHOWN)],
+    )
     def get(self, request, pk):
         person = persons_shown(Person.objects.visible_to(request.user)).filter(pk=pk).first()
         if person is None:

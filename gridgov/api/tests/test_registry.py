@@ -567,3 +567,37 @@ class RegistryWriteTests(RegistryApiTestCase):
             api_url("registry-room-list", building=self.other_building.code), self.community_staff
         )
         self.assertIn("building", self.assertJsonError(response, 400)["errors"])
+
+
+class RegistrySchemaTests(RegistryApiTestCase):
+    def test_the_registry_is_in_the_schema_and_only_the_reveal_answers_numbers(self):
+        schema = self.client.get(api_url("schema")).json()
+        for path in (
+            "registry/counts",
+            "registry/rooms",
+            "registry/rooms/{id}",
+            "registry/rooms/{id}/dwelling",
+            "registry/households/{id}/move-out",
+            "registry/persons",
+            "registry/persons/{id}",
+            "registry/persons/{id}/reveal",
+            "registry/persons/{id}/history",
+            "registry/tags",
+            "registry/organisations",
+            "registry/patrol-logs",
+        ):
+            self.assertIn(f"/api/v1/{path}", schema["paths"])
+        components = schema["components"]["schemas"]
+        answering = {
+            name: set(component.get("properties", {}))
+            for name, component in components.items()
+            if not name.endswith("Request")
+        }
+        with_numbers = {
+            name
+            for name, fields in answering.items()
+            if fields & {"document_number", "phone", "contact_phone"}
+        }
+        self.assertLessEqual({"Person", "PersonAnswer", "Organisation", "Reveal"}, set(answering))
+        self.assertEqual(with_numbers & {"Person", "PersonAnswer", "Organisation"}, set())
+        self.assertIn("Reveal", with_numbers)
