@@ -20,8 +20,6 @@ from rest_framework import exceptions, generics
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from gridgov.accounts.choices import Role
-from gridgov.accounts.scoping import ALL, scope_path
 from gridgov.api import schema
 from gridgov.api.filters import region_for_filter
 from gridgov.api.pagination import ApiCursorPagination, CodeCursorPagination, _datetime_or_none
@@ -55,7 +53,7 @@ from gridgov.regions.choices import Level
 from gridgov.regions.models import Region
 from gridgov.registry import services
 from gridgov.registry.choices import Sensitivity
-from gridgov.registry.figures import age_q, registry_figures
+from gridgov.registry.figures import age_q, registry_figures, registry_scope, within_scope
 from gridgov.registry.models import (
     Dwelling,
     Household,
@@ -73,30 +71,6 @@ FORBIDDEN = schema.error("Your role may not do this.")
 
 
 # --- scope ---------------------------------------------------------------------------
-
-
-def registry_scope(user) -> list[str] | None:
-    """The region paths under which the user sees registry records; None: everywhere.
-    As RegistryQuerySet.visible_to: a grid worker's grids, a department handler nothing,
-    anyone else their region."""
-    if user.is_authenticated and not user.is_superuser:
-        if user.role == Role.DEPARTMENT_HANDLER:
-            return []
-        if user.role == Role.GRID_WORKER:
-            return [grid.path for grid in user.grids.all()]
-    path = scope_path(user)
-    if path is ALL:
-        return None
-    return [] if path is None else [path]
-
-
-def within_scope(user, region_path: str) -> list[str]:
-    """The parts of the subtree at `region_path` the user sees: the whole of it, the grids
-    of a grid worker's that lie in it, or nothing."""
-    scope = registry_scope(user)
-    if scope is None or any(region_path.startswith(path) for path in scope):
-        return [region_path]
-    return [path for path in scope if path.startswith(region_path)]
 
 
 def visible_or_404(model, user, pk, *related):

@@ -10,4 +10,5 @@ urlpatterns = [
     path("search/", views.search_places, name="search"),
     path("<str:code>/", views.region_detail, name="detail"),
     path("<str:code>/children.geojson", views.children_geojson, name="children_geojson"),
+    path("<str:code>/registry.xlsx", views.registry_export, name="registry_export"),
 ]

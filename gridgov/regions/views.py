@@ -7,17 +7,20 @@ from django.db.models import Count
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from gridgov.accounts.choices import Role
 from gridgov.accounts.scoping import get_visible_or_404
+from gridgov.lib import xlsx
 from gridgov.lib.ratelimit import allow, client_ip
 from gridgov.regions.choices import Datum, Level
 from gridgov.regions.locate import OutsideServiceArea, locate
 from gridgov.regions.models import Region
 from gridgov.regions.places import MAX_QUERY_LENGTH, find_places
 from gridgov.regions.queries import scope_root
+from gridgov.registry.figures import figure_rows, registry_figures, within_scope
 
 CHILDREN_PER_PAGE = 50
 
@@ -56,8 +59,39 @@ def region_detail(request, code):
         "page": page,
         "grid_workers": region.grid_workers.all() if region.level == Level.GRID else [],
         "responsible_community": region.responsible_community(),
+        "registry_rows": _registry_rows(request.user, region),
     }
     return render(request, "regions/region_detail.html", context)
+
+
+def _registry_rows(user, region):
+    """The registry's figures for the part of the region the user may see; None when they
+    see none of its registry (a department handler, a grid worker elsewhere)."""
+    paths = within_scope(user, region.path)
+    if not paths:
+        return None
+    return figure_rows(registry_figures(paths))
+
+
+@login_required
+@require_GET
+def registry_export(request, code):
+    """The region's registry figures as an Excel sheet, for the same viewers as the page."""
+    region = get_visible_or_404(Region.objects, request.user, code=code)
+    rows = _registry_rows(request.user, region)
+    if rows is None:
+        raise Http404
+    sheet = xlsx.Sheet(
+        title=region.name,
+        columns=[
+            xlsx.Column(_("Group")),
+            xlsx.Column(_("Figure")),
+            xlsx.Column(_("Count"), xlsx.INTEGER),
+        ],
+        rows=rows,
+    )
+    stamp = timezone.localtime().strftime("%Y%m%d")
+    return xlsx.response(xlsx.workbook([sheet]), f"gridgov-registry-{region.code}-{stamp}.xlsx")
 
 
 @login_required

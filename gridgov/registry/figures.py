@@ -17,8 +17,35 @@ from datetime import date
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from gridgov.accounts.choices import Role
+from gridgov.accounts.scoping import ALL, scope_path
 from gridgov.registry.choices import DwellingUse, OrganisationKind, ResidenceType, Sensitivity
 from gridgov.registry.models import Dwelling, Household, Organisation, Person, PersonTag
+
+
+def registry_scope(user) -> list[str] | None:
+    """The region paths under which the user sees registry records; None: everywhere.
+    As RegistryQuerySet.visible_to: a grid worker's grids, a department handler nothing,
+    anyone else their region."""
+    if user.is_authenticated and not user.is_superuser:
+        if user.role == Role.DEPARTMENT_HANDLER:
+            return []
+        if user.role == Role.GRID_WORKER:
+            return [grid.path for grid in user.grids.all()]
+    path = scope_path(user)
+    if path is ALL:
+        return None
+    return [] if path is None else [path]
+
+
+def within_scope(user, region_path: str) -> list[str]:
+    """The parts of the subtree at `region_path` the user sees: the whole of it, the grids
+    of a grid worker's that lie in it, or nothing."""
+    scope = registry_scope(user)
+    if scope is None or any(region_path.startswith(path) for path in scope):
+        return [region_path]
+    return [path for path in scope if path.startswith(region_path)]
+
 
 # (key, youngest age, oldest age or None): the bands the communities report in.
 AGE_BANDS = [("0-17", 0, 17), ("18-59", 18, 59), ("60-79", 60, 79), ("80+", 80, None)]
@@ -137,3 +164,36 @@ def registry_figures(paths, today: date | None = None) -> RegistryFigures:
         organisations=sum(kinds.values()),
         organisations_by_kind={value: kinds.get(value, 0) for value in OrganisationKind.values},
     )
+
+
+def figure_rows(figures: RegistryFigures) -> list[tuple[str, str, int]]:
+    """The figures as (group, label, value) rows, in the order the pages and the Excel
+    export show them."""
+    from django.utils.translation import gettext as _
+
+    rows = [
+        (_("Residents"), _("Resident population"), figures.population),
+        (_("Residents"), _("Households"), figures.households),
+    ]
+    rows += [
+        (_("Residence type"), str(label), figures.by_residence_type.get(value, 0))
+        for value, label in ResidenceType.choices
+    ]
+    rows += [
+        (_("Age"), _("%(band)s years") % {"band": key}, figures.by_age_band.get(key, 0))
+        for key, _youngest, _oldest in AGE_BANDS
+    ]
+    if figures.unknown_age:
+        rows.append((_("Age"), _("Age not known"), figures.unknown_age))
+    rows += [(_("Groups cared for"), tag["name"], tag["count"]) for tag in figures.by_tag]
+    rows += [
+        (_("Dwellings"), str(label), figures.dwellings_by_use.get(value, 0))
+        for value, label in DwellingUse.choices
+    ]
+    rows.append((_("Organisations"), _("Organisations"), figures.organisations))
+    rows += [
+        (_("Organisations"), str(label), figures.organisations_by_kind.get(value, 0))
+        for value, label in OrganisationKind.choices
+        if figures.organisations_by_kind.get(value)
+    ]
+    return rows
