@@ -28,7 +28,7 @@ from datetime import date, datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -436,11 +436,21 @@ def import_people(
         raise ImportFileError(_("The file has no rows below its header."))
     _resolve_rooms(rows, community, create_rooms, report)
     _find_duplicates(rows, report)
-    with transaction.atomic():
-        _write(actor, rows, community, report, via)
-        report.applied = report.ok and not dry_run
-        if not report.applied:
-            transaction.set_rollback(True)
+    try:
+        with transaction.atomic():
+            _write(actor, rows, community, report, via)
+            report.applied = report.ok and not dry_run
+            if not report.applied:
+                transaction.set_rollback(True)
+    except IntegrityError:
+        # Someone registered one of these documents while this import ran: nothing of it
+        # was written, and a second run finds that person like any other.
+        raise ImportFileError(
+            _(
+                "Someone else registered one of these persons while the file was being "
+                "imported; nothing was imported. Import the file again."
+            )
+        ) from None
     report.problems.sort(key=lambda p: p.row or 0)
     return report
 

@@ -5,19 +5,24 @@ import csv
 import io
 import shutil
 import tempfile
+import threading
 import zipfile
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
-from django.test import Client, override_settings
+from django.db import connection, transaction
+from django.test import Client, TransactionTestCase, override_settings
 from django.urls import reverse
 from django.utils import timezone, translation
 from openpyxl import Workbook
 
+from gridgov.accounts.tests.base import build_cast
+from gridgov.registry import services
 from gridgov.registry.models import Household, Person, RecordChange, Room
-from gridgov.registry.tests.base import RegistryTestCase, resident_id
+from gridgov.registry.tests.base import RegistryTestCase, build_registry_cast, resident_id
 
 HEADER = [
     "姓名",
@@ -471,3 +476,59 @@ class PageImportTests(ImportCase):
         self.login(self.community_staff)
         response = self.post(b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, name="photo.xlsx")
         self.assertContains(response, "不是表格", status_code=400)
+
+
+@pytest.mark.postgres
+class ConcurrentRegistrationTests(TransactionTestCase):
+    """Two transactions register the same new document at once: the one that loses the
+    unique index gets a clear refusal, not a server error, and writes nothing."""
+
+    serialized_rollback = True
+
+    def test_the_import_that_loses_the_race_says_so_and_writes_nothing(self):
+        if connection.vendor != "postgresql":
+            self.skipTest("needs PostgreSQL's row locks between two connections")
+        cast = type("Cast", (), {})
+        build_cast(cast)
+        build_registry_cast(cast)
+        inserted, release = threading.Event(), threading.Event()
+
+        def other_user_registers_wang():
+            try:
+                with transaction.atomic():
+                    household = services.household_at(cast.neighbour_room)
+                    data = services.PersonInput(
+                        name="王秀英",
+                        residence_type="registered",
+                        document_type="resident_id",
+                        document_number=WANG,
+                    )
+                    services.save_person(None, data, household, via="test")
+                    inserted.set()
+                    release.wait(30)
+            finally:
+                connection.close()
+
+        other = threading.Thread(target=other_user_registers_wang)
+        other.start()
+        self.assertTrue(inserted.wait(30))
+        # The import's insert waits on the other's uncommitted row; let that commit.
+        threading.Timer(1.0, release.set).start()
+        before = Person.objects.count()
+        tmp = Path(tempfile.mkdtemp(prefix="regimport-race-"))
+        self.addCleanup(shutil.rmtree, tmp)
+        path = tmp / "people.xlsx"
+        path.write_bytes(xlsx_bytes(good_rows()))
+        with translation.override("en"), self.assertRaises(CommandError) as raised:
+            call_command(
+                "registry",
+                "import",
+                str(path),
+                "--community",
+                cast.community.code,
+                stdout=io.StringIO(),
+            )
+        other.join(30)
+        self.assertIn("Import the file again", str(raised.exception))
+        # Only the other user's person (and household) were written.
+        self.assertEqual(Person.objects.count(), before + 1)
