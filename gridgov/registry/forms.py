@@ -8,6 +8,7 @@ from datetime import date
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -164,7 +165,7 @@ class PersonForm(forms.Form):
             tags=list(data["tags"]) + self._hidden_tags(number, document_type),
         )
 
-    def save(self, household) -> services.PersonResult | None:
+    def save(self, household, *, retried=False) -> services.PersonResult | None:
         """Through the service; its refusals land on the form's fields, and None returns."""
         try:
             return services.save_person(
@@ -173,6 +174,12 @@ class PersonForm(forms.Form):
         except ValidationError as exc:
             add_service_errors(self, exc)
             return None
+        except IntegrityError:
+            # The same document registered by someone else meanwhile: once more, and that
+            # person is found rather than doubled.
+            if retried or self.person is not None:
+                raise
+            return self.save(household, retried=True)
 
 
 class DwellingForm(forms.ModelForm):

@@ -3,12 +3,18 @@ add or update a person, move the household out, note a visit, keep organisations
 numbers masked everywhere but on the one audited reveal."""
 
 import re
+import threading
 from datetime import date, timedelta
 
+import pytest
+from django.db import connection, transaction
+from django.test import TransactionTestCase
 from django.urls import reverse
 from django.utils import timezone
 
+from gridgov.accounts.tests.base import build_cast
 from gridgov.cases.models import Case
+from gridgov.registry import services
 from gridgov.registry.choices import DwellingUse, OrganisationKind, ResidenceType
 from gridgov.registry.import_views import may_import
 from gridgov.registry.models import (
@@ -19,7 +25,7 @@ from gridgov.registry.models import (
     PersonalDataView,
     RecordChange,
 )
-from gridgov.registry.tests.base import RegistryTestCase, resident_id
+from gridgov.registry.tests.base import RegistryTestCase, build_registry_cast, resident_id
 
 BORN = date(1950, 3, 8)
 
@@ -461,3 +467,52 @@ class EmptyRoomVisitTests(RegistryTestCase):
         self.assertFalse(self.second_room.households.exists())
         page = self.client.get(reverse("registry:room", args=[self.second_room.pk]))
         self.assertContains(page, "空置，门窗完好")
+
+
+@pytest.mark.postgres
+class ConcurrentAddTests(TransactionTestCase):
+    """A grid worker adds a person whom someone else is registering at that very moment:
+    the page finds that person instead of failing with a server error."""
+
+    serialized_rollback = True
+
+    def test_the_form_that_loses_the_race_finds_the_person_instead(self):
+        if connection.vendor != "postgresql":
+            self.skipTest("needs PostgreSQL's row locks between two connections")
+        cast = type("Cast", (), {})
+        build_cast(cast)
+        build_registry_cast(cast)
+        data = person_post()
+        inserted, release = threading.Event(), threading.Event()
+
+        def someone_else_registers_him():
+            try:
+                with transaction.atomic():
+                    services.save_person(
+                        None,
+                        services.PersonInput(
+                            name="张建国",
+                            residence_type="floating",
+                            document_type="resident_id",
+                            document_number=data["document_number"],
+                        ),
+                        services.household_at(cast.room),
+                        via="test",
+                    )
+                    inserted.set()
+                    release.wait(30)
+            finally:
+                connection.close()
+
+        other = threading.Thread(target=someone_else_registers_him)
+        other.start()
+        self.assertTrue(inserted.wait(30))
+        threading.Timer(1.0, release.set).start()
+        self.client.force_login(cast.grid_worker)
+        response = self.client.post(
+            reverse("registry:person_new", args=[cast.second_room.pk]), data
+        )
+        other.join(30)
+        self.assertEqual(response.status_code, 302)
+        [person] = Person.objects.filter(name="张建国")
+        self.assertEqual(person.household.room, cast.second_room)
