@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gridgov.registry import import_views, views
+from gridgov.registry import audit_views, import_views, views
 
 app_name = "registry"
 urlpatterns = [
@@ -24,4 +24,5 @@ urlpatterns = [
     # --- regimport: importing a community's list of people ---
     path("import/", import_views.import_people_page, name="import"),
     # --- end regimport ---
+    path("audit/", audit_views.audit, name="audit"),
 ]

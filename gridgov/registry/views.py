@@ -24,6 +24,7 @@ from gridgov.accounts.scoping import get_visible_or_404
 from gridgov.regions.choices import Level
 from gridgov.regions.models import Region
 from gridgov.registry import services
+from gridgov.registry.audit_views import may_read_audit
 from gridgov.registry.choices import Sensitivity
 from gridgov.registry.forms import (
     DwellingForm,
@@ -153,6 +154,7 @@ def home(request):
         "buildings": buildings,
         "may_edit": services.may_edit(user),
         "may_import": may_import(user),
+        "may_read_audit": may_read_audit(user),
     }
     return render(request, "registry/home.html", context)
 
