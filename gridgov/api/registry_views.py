@@ -53,7 +53,7 @@ from gridgov.regions.choices import Level
 from gridgov.regions.models import Region
 from gridgov.registry import services
 from gridgov.registry.choices import Sensitivity
-from gridgov.registry.figures import age_q, registry_figures, registry_scope, within_scope
+from gridgov.registry.figures import age_q, registry_figures
 from gridgov.registry.models import (
     Dwelling,
     Household,
@@ -64,6 +64,8 @@ from gridgov.registry.models import (
     Room,
     Tag,
     find_person,
+    registry_scope,
+    within_scope,
 )
 
 VIA = "api"

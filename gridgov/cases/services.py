@@ -55,6 +55,7 @@ from gridgov.metrics import rollups
 from gridgov.regions.choices import Datum, Level
 from gridgov.regions.gazetteer import match_address
 from gridgov.regions.locate import OutsideServiceArea, locate
+from gridgov.registry.models import Person
 from gridgov.workdays.calendar import add_hours, deadline_from
 
 
@@ -210,8 +211,6 @@ def fill_from_registry(actor, data):
     """The intake data with the reporter and the room taken from the registered person the
     form names (`registered_person`), one the actor may see: nobody is typed in twice, and
     the phone goes from the registry to the case without ever being shown."""
-    from gridgov.registry.models import Person
-
     chosen = (data.get("registered_person") or "").strip()
     if not chosen:
         return data

@@ -20,7 +20,8 @@ from gridgov.regions.locate import OutsideServiceArea, locate
 from gridgov.regions.models import Region
 from gridgov.regions.places import MAX_QUERY_LENGTH, find_places
 from gridgov.regions.queries import scope_root
-from gridgov.registry.figures import figure_rows, registry_figures, within_scope
+from gridgov.registry.figures import figure_rows, registry_figures
+from gridgov.registry.models import within_scope
 
 CHILDREN_PER_PAGE = 50
 

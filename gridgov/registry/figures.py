@@ -17,35 +17,8 @@ from datetime import date
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from gridgov.accounts.choices import Role
-from gridgov.accounts.scoping import ALL, scope_path
 from gridgov.registry.choices import DwellingUse, OrganisationKind, ResidenceType, Sensitivity
-from gridgov.registry.models import Dwelling, Household, Organisation, Person, PersonTag
-
-
-def registry_scope(user) -> list[str] | None:
-    """The region paths under which the user sees registry records; None: everywhere.
-    As RegistryQuerySet.visible_to: a grid worker's grids, a department handler nothing,
-    anyone else their region."""
-    if user.is_authenticated and not user.is_superuser:
-        if user.role == Role.DEPARTMENT_HANDLER:
-            return []
-        if user.role == Role.GRID_WORKER:
-            return [grid.path for grid in user.grids.all()]
-    path = scope_path(user)
-    if path is ALL:
-        return None
-    return [] if path is None else [path]
-
-
-def within_scope(user, region_path: str) -> list[str]:
-    """The parts of the subtree at `region_path` the user sees: the whole of it, the grids
-    of a grid worker's that lie in it, or nothing."""
-    scope = registry_scope(user)
-    if scope is None or any(region_path.startswith(path) for path in scope):
-        return [region_path]
-    return [path for path in scope if path.startswith(region_path)]
-
+from gridgov.registry.models import Dwelling, Household, Organisation, Person, PersonTag, under
 
 # (key, youngest age, oldest age or None): the bands the communities report in.
 AGE_BANDS = [("0-17", 0, 17), ("18-59", 18, 59), ("60-79", 60, 79), ("80+", 80, None)]
@@ -69,14 +42,6 @@ def age_q(today: date, youngest: int | None = None, oldest: int | None = None, p
     if oldest is not None:
         # Aged at most n: born after the day n + 1 years ago.
         condition &= Q(**{f"{prefix}birth_date__gt": years_before(today, oldest + 1)})
-    return condition
-
-
-def under(paths, lookup="region_path") -> Q:
-    """Rows whose region path lies under one of `paths`; nothing when there are none."""
-    condition = Q(pk__in=[])
-    for path in paths:
-        condition |= Q(**{f"{lookup}__startswith": path})
     return condition
 
 

@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from gridgov.accounts.scoping import ScopedQuerySet, scope_q
+from gridgov.accounts.scoping import ALL, ScopedQuerySet, scope_path
 from gridgov.lib.masking import mask_name, mask_phone
 from gridgov.registry import crypto, identity
 from gridgov.registry.choices import (
@@ -40,22 +40,44 @@ def prefix_index(name, *fields, condition=None):
     )
 
 
+def registry_scope(user) -> list[str] | None:
+    """The region paths under which the user sees registry records; None: everywhere.
+    As for cases, but a grid worker sees only the grids they patrol, and a department
+    handler — who sees the cases assigned to them, not an area — none."""
+    if user.is_authenticated and not user.is_superuser:
+        if user.role == "department_handler":
+            return []
+        if user.role == "grid_worker":
+            return [grid.path for grid in user.grids.all()]
+    path = scope_path(user)
+    if path is ALL:
+        return None
+    return [] if path is None else [path]
+
+
+def within_scope(user, region_path: str) -> list[str]:
+    """The parts of the subtree at `region_path` the user sees: the whole of it, the grids
+    of a grid worker's that lie in it, or nothing."""
+    scope = registry_scope(user)
+    if scope is None or any(region_path.startswith(path) for path in scope):
+        return [region_path]
+    return [path for path in scope if path.startswith(region_path)]
+
+
+def under(paths, lookup="region_path") -> Q:
+    """Rows whose region path lies under one of `paths`; nothing when there are none."""
+    condition = Q(pk__in=[])
+    for path in paths:
+        condition |= Q(**{f"{lookup}__startswith": path})
+    return condition
+
+
 class RegistryQuerySet(ScopedQuerySet):
     region_path_lookup = "region_path"
 
     def visible_to(self, user):
-        """As for cases, but a grid worker sees only the grids they patrol, and a
-        department handler — who sees the cases assigned to them, not an area — none."""
-        role = getattr(user, "role", None) if user.is_authenticated else None
-        if role == "department_handler" and not user.is_superuser:
-            return self.none()
-        if role == "grid_worker":
-            paths = [grid.path for grid in user.grids.all()]
-            condition = Q(pk__in=[])
-            for path in paths:
-                condition |= Q(region_path__startswith=path)
-            return self.filter(condition)
-        return self.filter(scope_q(user, self.region_path_lookup))
+        scope = registry_scope(user)
+        return self if scope is None else self.filter(under(scope, self.region_path_lookup))
 
 
 class Room(models.Model):
