@@ -3,10 +3,15 @@
     python bench/triage_tries.py [--messages ../shared/data/messages] [--only NAME,...]
 
 The held-out split is bench/triage.py's, made before any tuning; its test part is never
-scored here. Each try prints the macro-F1 and accuracy of 5-fold CV on the training part
-(StratifiedKFold, shuffled, seed 0), beside the current estimator's in the same folds:
+scored here. Each try prints the macro-F1 and accuracy of 5-fold CV on the training part's
+raw-text messages (StratifiedKFold, shuffled, seed 0), beside the current estimator's in the
+same folds:
 
-- baseline: gridgov.triage.training.build_pipeline, as shipped;
+- baseline: gridgov.triage.training.build_pipeline, as shipped, raw-text messages only;
+- segmented: the word-segmented messages that copy no raw message (bench/triage.py's
+  segmented_extra) join every fold's training: as shipped, with the first 20 / 60 / all
+  words of a segmented message as its word features instead of HEAD_WORDS, with the SVM's
+  C at 0.5 and 2, and with the segmented messages weighted 0.5;
 - self-training: the unlabelled messages (unlabelled2801, messages_with_votes,
   messages_with_replies), copies of either part of the split removed, labelled by the
   fold's model; those with a probability of at least 0.5 / 0.7 / 0.85 join its training;
@@ -119,22 +124,48 @@ def report(name, labels, predicted):
     )
 
 
+def segmented_tries(cross_validated, labels, segmented_x, segmented_y):
+    def with_segmented(set_params=None, weight=1.0):
+        def fit(x, y):
+            pipeline = training.build_pipeline(y + segmented_y)
+            if set_params:
+                pipeline.set_params(**set_params)
+            weights = [1.0] * len(x) + [weight] * len(segmented_x)
+            return pipeline.fit(x + segmented_x, y + segmented_y, model__sample_weight=weights)
+
+        return fit
+
+    report("segmented added (build_pipeline)", labels, cross_validated(with_segmented()))
+    shipped = triage_text.HEAD_WORDS
+    for head in (20, 60, None):
+        triage_text.HEAD_WORDS = head
+        report(f"segmented, first {head or 'all'} words", labels, cross_validated(with_segmented()))
+    triage_text.HEAD_WORDS = shipped
+    for c in (0.5, 2.0):
+        report(
+            f"segmented, C {c}",
+            labels,
+            cross_validated(with_segmented({"model__estimator__C": c})),
+        )
+    report("segmented, weighted 0.5", labels, cross_validated(with_segmented(weight=0.5)))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", default=str(bench.ROOT.parent / "shared/data/messages"))
-    parser.add_argument("--only", help="baseline,self-training,reply labels,variants")
+    parser.add_argument("--only", help="baseline,segmented,self-training,reply labels,variants")
     args = parser.parse_args()
     wanted = set(args.only.split(",")) if args.only else None
     directory = bench.Path(args.messages)
 
-    train_x, train_y, test_x, _test_y, counts = bench.held_out_split(
-        training.read_messages(directory)
+    pairs = training.read_messages(directory)
+    train_x, train_y, test_x, _test_y, counts = bench.held_out_split(pairs)
+    segmented_x, segmented_y, segmented_counts = bench.segmented_extra(
+        pairs, [text for text, _ in pairs if not isinstance(text, triage_text.WordsText)]
     )
-    print(f"split: {counts}")
+    print(f"split: {counts}, {segmented_counts}")
     texts, labels = np.array(train_x, dtype=object), np.array(train_y)
     folds = list(StratifiedKFold(5, shuffle=True, random_state=0).split(texts, labels))
-    extra = unlabelled(directory, [*train_x, *test_x])
-    print(f"unlabelled messages kept: {len(extra)}")
 
     def cross_validated(fit) -> np.ndarray:
         predicted = np.empty(len(labels), dtype=object)
@@ -146,6 +177,11 @@ def main():
 
     if wanted is None or "baseline" in wanted:
         report("baseline (build_pipeline)", labels, cross_validated(training.fit))
+    if wanted is None or "segmented" in wanted:
+        segmented_tries(cross_validated, labels, segmented_x, segmented_y)
+    if wanted is None or wanted & {"self-training", "reply labels"}:
+        extra = unlabelled(directory, [*train_x, *test_x])
+        print(f"unlabelled messages kept: {len(extra)}")
     if wanted is None or "self-training" in wanted:
         extra_texts = [text for text, _reply in extra]
         predicted = {threshold: np.empty(len(labels), dtype=object) for threshold in THRESHOLDS}

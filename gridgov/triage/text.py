@@ -36,8 +36,27 @@ def dedup_key(text: str) -> str:
     return "".join(ch for ch in normalise(text).lower() if _WORD.match(ch) and ch != "_")
 
 
+class WordsText(str):
+    """A message known only by its words: a published word-segmented copy (jieba words,
+    stop-words and punctuation removed). As a str it is the words run together, which the
+    character n-grams read; `words` keeps the segmentation, which the word features use as
+    given rather than segmenting the text again."""
+
+    def __new__(cls, words, text=None):
+        words = tuple(words)
+        self = super().__new__(cls, "".join(words) if text is None else text)
+        self.words = words
+        return self
+
+    def __reduce__(self):
+        return (WordsText, (self.words, str(self)))
+
+
 def prepare(text: str) -> str:
     """The form the vectorisers see: normalised, place codes and numbers masked."""
+    if isinstance(text, WordsText):
+        words = [_DIGITS.sub("0", normalise(word)) for word in text.words]
+        return WordsText(words, prepare(str(text)))
     text = normalise(text)
     text = _LATIN_PLACE.sub("X", text)
     return _DIGITS.sub("0", text)
@@ -67,13 +86,20 @@ def _jieba():
     return _tokenizer
 
 
+def _is_feature_word(token: str) -> bool:
+    return len(token) > 1 and bool(_WORD.match(token[0])) and not token.isdigit()
+
+
 def words(text: str) -> list[str]:
     """jieba words of a prepared text, without punctuation or single-character noise."""
-    return [
-        token
-        for token in _jieba().lcut(text, HMM=False)
-        if len(token) > 1 and _WORD.match(token[0]) and not token.isdigit()
-    ]
+    return [token for token in _jieba().lcut(text, HMM=False) if _is_feature_word(token)]
+
+
+def segment(text: str) -> list[str]:
+    """All jieba words of a text as the published segmented copies were cut (jieba's
+    default mode, whole text), spaces and punctuation left out: what a raw message and its
+    segmented copy have in common once the copy's stop-words are left out too."""
+    return [token for token in _jieba().lcut(normalise(text)) if _WORD.search(token)]
 
 
 # Words come from the head of the text only: jieba segments about 170,000 characters a
@@ -81,9 +107,14 @@ def words(text: str) -> list[str]:
 # below 500 a second; the subject is almost always stated in the title and first lines,
 # and the character n-grams below still read the whole text.
 HEAD_CHARS = 100
+# A segmented copy lacks the stop-words and punctuation that fill about a third of a raw
+# head, so its first HEAD_WORDS words cover about the same stretch of the message.
+HEAD_WORDS = 40
 
 
 def head_words(text: str) -> list[str]:
+    if isinstance(text, WordsText):
+        return [word for word in text.words[:HEAD_WORDS] if _is_feature_word(word)]
     return words(text[:HEAD_CHARS])
 
 

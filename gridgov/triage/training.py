@@ -71,6 +71,8 @@ def read_csv_rows(path: Path) -> tuple[list[str], list[dict]]:
 
 def _message_text(row: dict) -> str:
     """One message's text, whichever layout its file has."""
+    if "tokens" in row and "text" not in row:
+        return triage_text.WordsText((row["tokens"] or "").split())
     if "text" in row:
         return triage_text.normalise(row["text"])
     title = triage_text.normalise(row.get("留言主题", ""))
@@ -81,9 +83,11 @@ def _message_text(row: dict) -> str:
 def read_messages(directory) -> list[tuple[str, str]]:
     """(text, first-level label) from every labelled CSV file in `directory`.
 
-    Two layouts are read: 留言主题/留言详情/一级分类 (the sample) and label,text (the train
-    file). Files of neither layout (unlabelled messages, the taxonomy) are skipped; rows with
-    an empty text or label are skipped too.
+    Three layouts are read: 留言主题/留言详情/一级分类 (the sample), label,text (the train
+    file) and label,tokens (a word-segmented copy: words separated by spaces). A segmented
+    message comes as a triage_text.WordsText, which keeps its words as they were cut. Files
+    of no layout (unlabelled messages, the taxonomy) are skipped; rows with an empty text or
+    label are skipped too.
     """
     directory = Path(directory)
     if not directory.is_dir():
@@ -92,6 +96,8 @@ def read_messages(directory) -> list[tuple[str, str]]:
     for path in sorted(directory.glob("*.csv")):
         header, rows = read_csv_rows(path)
         if {"label", "text"} <= set(header):
+            label_column = "label"
+        elif {"label", "tokens"} <= set(header):
             label_column = "label"
         elif {"留言主题", "留言详情", "一级分类"} <= set(header):
             label_column = "一级分类"
@@ -105,7 +111,7 @@ def read_messages(directory) -> list[tuple[str, str]]:
     if not pairs:
         raise TrainingError(
             f"{directory}: no labelled messages found. Expected CSV files with the columns "
-            "label,text or 留言主题,留言详情,一级分类."
+            "label,text or label,tokens or 留言主题,留言详情,一级分类."
         )
     return pairs
 
@@ -113,6 +119,10 @@ def read_messages(directory) -> list[tuple[str, str]]:
 # --- de-duplication ---------------------------------------------------------------------------
 
 _SHINGLE = 5
+_WORD_SHINGLE = 3
+# A word shingle in more messages than this is a formula (尊敬的领导您好), not evidence of a
+# copy; leaving such shingles out keeps the overlap matrix of ten thousand messages sparse.
+_COMMON_SHINGLE = 30
 
 
 def _shingles(key: str) -> set[str]:
@@ -121,27 +131,85 @@ def _shingles(key: str) -> set[str]:
     return {key[i : i + _SHINGLE] for i in range(len(key) - _SHINGLE + 1)}
 
 
-def duplicate_groups(texts: list[str], containment: float = 0.8) -> list[int]:
-    """For each text, the index of the first text it duplicates (itself if none).
+def _word_shingles(words) -> set[tuple]:
+    if len(words) <= _WORD_SHINGLE:
+        return {tuple(words)}
+    return {tuple(words[i : i + _WORD_SHINGLE]) for i in range(len(words) - _WORD_SHINGLE + 1)}
 
-    Two messages are copies when most of the shorter one's 5-character shingles occur in the
-    longer one: the same complaint posted twice, or once with its title and once without.
-    """
+
+def _copy_pairs(shingle_sets, containment, common=None):
+    """(i, j) of the sets where most of the smaller one's shingles occur in the other."""
     import numpy as np
     from scipy import sparse
 
-    keys = [triage_text.dedup_key(t) for t in texts]
-    vocabulary: dict[str, int] = {}
+    vocabulary: dict = {}
     rows, cols = [], []
-    for i, key in enumerate(keys):
-        for shingle in _shingles(key):
+    for i, shingles in enumerate(shingle_sets):
+        for shingle in shingles:
             rows.append(i)
             cols.append(vocabulary.setdefault(shingle, len(vocabulary)))
     matrix = sparse.csr_matrix(
-        (np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(texts), len(vocabulary))
+        (np.ones(len(rows), dtype=np.float32), (rows, cols)),
+        shape=(len(shingle_sets), len(vocabulary)),
     )
+    if common is not None:
+        frequent = np.asarray(matrix.sum(axis=0)).ravel() > common
+        matrix = matrix[:, np.flatnonzero(~frequent)]
     sizes = np.asarray(matrix.sum(axis=1)).ravel()
-    overlap = (matrix @ matrix.T).tocoo()
+    overlap = sparse.triu(matrix @ matrix.T, k=1).tocoo()
+    for i, j, shared in zip(overlap.row, overlap.col, overlap.data, strict=True):
+        if shared >= containment * max(1.0, min(sizes[i], sizes[j])):
+            yield int(i), int(j)
+
+
+# A word that raw messages use this often but no segmented copy contains is one of the
+# stop-words the copies were cut without.
+_STOP_WORD_MESSAGES = 3
+
+
+def _segmented_copy_pairs(texts, raw, segmented, containment):
+    """Copies among the segmented messages and between them and the raw ones, on words.
+
+    A raw text is cut as the segmented copies were (triage_text.segment: jieba's default
+    mode) and its stop-words are left out. Their list was not published, so it is read off
+    the data: a word in at least _STOP_WORD_MESSAGES raw messages that no segmented message
+    contains. Then, as for characters, most of the shorter word sequence's 3-word shingles
+    must occur in the other. Raw messages are not compared with each other here.
+    """
+    vocabulary = {word for i in segmented for word in texts[i].words}
+    sequences = {i: texts[i].words for i in segmented}
+    for i in raw:
+        sequences[i] = triage_text.segment(texts[i])
+    used = Counter(word for i in raw for word in set(sequences[i]))
+    stop_words = {w for w, n in used.items() if n >= _STOP_WORD_MESSAGES and w not in vocabulary}
+    for i in raw:
+        sequences[i] = [word for word in sequences[i] if word not in stop_words]
+    order = sorted(sequences)
+    found = _copy_pairs([_word_shingles(sequences[i]) for i in order], containment, _COMMON_SHINGLE)
+    is_raw = set(raw)
+    return [
+        (order[i], order[j]) for i, j in found if not (order[i] in is_raw and order[j] in is_raw)
+    ]
+
+
+def duplicate_groups(texts: list[str], containment: float = 0.8) -> list[int]:
+    """For each text, the index of the first text it duplicates (itself if none).
+
+    Two raw messages are copies when most of the shorter one's 5-character shingles occur
+    in the longer one: the same complaint posted twice, or once with its title and once
+    without. A segmented message (WordsText) is compared on words instead, with raw and
+    segmented ones (_segmented_copy_pairs).
+    """
+    segmented = [i for i, text in enumerate(texts) if isinstance(text, triage_text.WordsText)]
+    raw = sorted(set(range(len(texts))) - set(segmented))
+    pairs = [
+        (raw[i], raw[j])
+        for i, j in _copy_pairs(
+            [_shingles(triage_text.dedup_key(texts[i])) for i in raw], containment
+        )
+    ]
+    if segmented:
+        pairs += _segmented_copy_pairs(texts, raw, segmented, containment)
     parent = list(range(len(texts)))
 
     def root(i):
@@ -150,32 +218,53 @@ def duplicate_groups(texts: list[str], containment: float = 0.8) -> list[int]:
             i = parent[i]
         return i
 
-    for i, j, shared in zip(overlap.row, overlap.col, overlap.data, strict=True):
-        if i < j and shared >= containment * max(1.0, min(sizes[i], sizes[j])):
-            a, b = root(i), root(j)
-            if a != b:
-                parent[max(a, b)] = min(a, b)
+    for i, j in pairs:
+        a, b = root(i), root(j)
+        if a != b:
+            parent[max(a, b)] = min(a, b)
     return [root(i) for i in range(len(texts))]
 
 
 def deduplicate(pairs: list[tuple[str, str]]) -> Dataset:
-    """One example per group of copies; a group whose copies disagree on the label is dropped."""
-    groups = duplicate_groups([text for text, _label in pairs])
+    """One example per group of copies, its raw text when it has one (that is what the model
+    meets in use); a group whose copies disagree on the label is dropped."""
+    texts_in = [text for text, _label in pairs]
+    groups = duplicate_groups(texts_in)
     labels_of: dict[int, set] = {}
-    for (_text, label), group in zip(pairs, groups, strict=True):
-        labels_of.setdefault(group, set()).add(label)
-    texts, labels, conflicts = [], [], 0
+    keep: dict[int, int] = {}
     for i, ((text, label), group) in enumerate(zip(pairs, groups, strict=True)):
-        if group != i:
-            continue
+        labels_of.setdefault(group, set()).add(label)
+        kept = keep.get(group)
+        if kept is None or (
+            isinstance(texts_in[kept], triage_text.WordsText)
+            and not isinstance(text, triage_text.WordsText)
+        ):
+            keep[group] = i
+    raw_groups = {
+        group
+        for text, group in zip(texts_in, groups, strict=True)
+        if not isinstance(text, triage_text.WordsText)
+    }
+    texts, labels, conflicts = [], [], 0
+    for group, i in sorted(keep.items(), key=lambda item: item[1]):
         if len(labels_of[group]) > 1:
             conflicts += 1
             continue
-        texts.append(text)
-        labels.append(label)
+        texts.append(pairs[i][0])
+        labels.append(pairs[i][1])
+    segmented = sum(isinstance(text, triage_text.WordsText) for text in texts_in)
     return Dataset(
         texts,
         labels,
+        sources={
+            "raw": len(texts_in) - segmented,
+            "segmented": segmented,
+            "segmented_copies_of_raw": sum(
+                1
+                for text, group in zip(texts_in, groups, strict=True)
+                if isinstance(text, triage_text.WordsText) and group in raw_groups
+            ),
+        },
         duplicates_dropped=len(pairs) - len(texts) - conflicts,
         conflicts_dropped=conflicts,
     )
@@ -312,21 +401,40 @@ def build_pipeline(labels: list[str]):
     )
 
 
-def cross_validate(texts, labels, folds: int = 5, seed: int = 0) -> dict:
-    """Accuracy and macro-F1 of k-fold cross-validation on the training examples."""
+def cross_validate(texts, labels, folds: int = 5, seed: int = 0, n_jobs=None) -> dict:
+    """Accuracy and macro-F1 of k-fold cross-validation, scored on raw-text messages: the
+    folds split the raw messages and the segmented ones (WordsText) join every fold's
+    training, since cases arrive as raw text. With no raw message, all are folded."""
+    from joblib import Parallel, delayed
     from sklearn.metrics import accuracy_score, f1_score
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from sklearn.model_selection import StratifiedKFold
 
-    fewest = min(Counter(labels).values())
-    folds = min(folds, fewest)
+    scored = [i for i, text in enumerate(texts) if not isinstance(text, triage_text.WordsText)]
+    scored = scored or list(range(len(texts)))
+    always = sorted(set(range(len(texts))) - set(scored))
+    scored_labels = [labels[i] for i in scored]
+    folds = min(folds, min(Counter(scored_labels).values()))
     if folds < 2:
         return {}
+
+    def fold(train, test):
+        train = [scored[i] for i in train] + always
+        train_labels = [labels[i] for i in train]
+        pipeline = build_pipeline(train_labels).fit([texts[i] for i in train], train_labels)
+        return test, pipeline.predict([texts[scored[i]] for i in test])
+
     cv = StratifiedKFold(folds, shuffle=True, random_state=seed)
-    predicted = cross_val_predict(build_pipeline(labels), texts, labels, cv=cv)
+    predicted = [None] * len(scored)
+    for test, fold_predicted in Parallel(n_jobs=n_jobs)(
+        delayed(fold)(train, test) for train, test in cv.split(scored, scored_labels)
+    ):
+        for i, label in zip(test, fold_predicted, strict=True):
+            predicted[i] = label
     return {
         "cv_folds": folds,
-        "cv_accuracy": round(float(accuracy_score(labels, predicted)), 4),
-        "cv_macro_f1": round(float(f1_score(labels, predicted, average="macro")), 4),
+        "cv_scored": len(scored),
+        "cv_accuracy": round(float(accuracy_score(scored_labels, predicted)), 4),
+        "cv_macro_f1": round(float(f1_score(scored_labels, predicted, average="macro")), 4),
     }
 
 
@@ -388,6 +496,8 @@ def save_model(kind: str, payload: dict, labels: list[str], metrics: dict, *, ac
 
 def train_messages(directory, *, cv_folds=5, progress=None, activate=True) -> TriageModel:
     """Train and save a messages model from the labelled CSV files in `directory`."""
+    from joblib import parallel_config
+
     step = progress or (lambda description: None)
     started = time.perf_counter()
     step("reading")
@@ -398,12 +508,18 @@ def train_messages(directory, *, cv_folds=5, progress=None, activate=True) -> Tr
     metrics = {}
     if cv_folds and cv_folds > 1:
         step("cross-validating")
-        metrics.update(cross_validate(dataset.texts, dataset.labels, cv_folds))
+        # Threads: liblinear releases the GIL, and worker processes would have to set
+        # Django up again.
+        with parallel_config(prefer="threads"):
+            metrics.update(cross_validate(dataset.texts, dataset.labels, cv_folds, n_jobs=-1))
     step("fitting")
     pipeline = fit(dataset.texts, dataset.labels)
     metrics.update(
         examples=len(dataset.texts),
+        examples_segmented=sum(isinstance(t, triage_text.WordsText) for t in dataset.texts),
         read=len(pairs),
+        read_segmented=dataset.sources["segmented"],
+        segmented_copies_of_raw=dataset.sources["segmented_copies_of_raw"],
         duplicates_dropped=dataset.duplicates_dropped,
         conflicts_dropped=dataset.conflicts_dropped,
         label_counts=dict(Counter(dataset.labels)),

@@ -19,6 +19,7 @@ from gridgov.triage.tests.test_classifier import (
     synthetic_messages,
     write_messages,
 )
+from gridgov.triage.text import WordsText
 
 SHARED_MESSAGES = Path(__file__).resolve().parents[3] / ".." / "shared" / "data" / "messages"
 
@@ -179,7 +180,11 @@ class SharedMessagesTest(SimpleTestCase):
     def test_the_labelled_files_give_seven_labels_and_their_overlap_is_dropped(self):
         pairs = training.read_messages(SHARED_MESSAGES)
         self.assertEqual({label for _text, label in pairs}, set(training.LABEL_CLASSES))
-        self.assertEqual(len(pairs), 495 + 1842)
+        segmented = [text for text, _label in pairs if isinstance(text, WordsText)]
+        self.assertEqual((len(pairs), len(segmented)), (495 + 1842 + 7916, 7916))
         dataset = training.deduplicate(pairs)
-        # The sample and the train file share about 150 messages.
-        self.assertTrue(100 <= dataset.duplicates_dropped + dataset.conflicts_dropped <= 200)
+        raw_kept = sum(not isinstance(text, WordsText) for text in dataset.texts)
+        # The sample and the train file share about 150 messages, and about 2,300 of the
+        # segmented messages are copies of raw ones.
+        self.assertTrue(100 <= 495 + 1842 - raw_kept <= 200)
+        self.assertTrue(2100 <= dataset.sources["segmented_copies_of_raw"] <= 2500)

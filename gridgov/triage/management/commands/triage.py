@@ -54,7 +54,9 @@ class Command(BaseCommand):
             "--messages",
             metavar="DIR",
             help="Directory of labelled message CSV files (label,text or "
-            "留言主题,留言详情,一级分类). Without it: gridgov's closed cases.",
+            "留言主题,留言详情,一级分类, or label,tokens: already segmented, words separated "
+            "by spaces). Copies across the files are trained on once. Without it: gridgov's "
+            "closed cases.",
         )
         train.add_argument(
             "--cv-folds",
@@ -101,9 +103,19 @@ class Command(BaseCommand):
             stages.close()
         metrics = row.metrics
         summary = f"{metrics.get('examples')} examples, {len(row.labels)} labels"
+        if "read" in metrics:
+            segmented = metrics.get("read_segmented", 0)
+            summary = (
+                f"{metrics['read']} messages read ({metrics['read'] - segmented} raw text, "
+                f"{segmented} segmented), {metrics['duplicates_dropped']} copies dropped "
+                f"({metrics.get('segmented_copies_of_raw', 0)} segmented copies of raw "
+                f"messages), {metrics['conflicts_dropped']} groups of copies with "
+                f"conflicting labels dropped; {summary}"
+            )
         if "cv_macro_f1" in metrics:
             summary += (
-                f", {metrics['cv_folds']}-fold CV accuracy {metrics['cv_accuracy']:.3f}"
+                f", {metrics['cv_folds']}-fold CV scored on {metrics.get('cv_scored')} raw texts: "
+                f"accuracy {metrics['cv_accuracy']:.3f}"
                 f" macro-F1 {metrics['cv_macro_f1']:.3f}"
             )
         state = "active" if row.is_active else "not active"
