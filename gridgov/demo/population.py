@@ -33,7 +33,7 @@ from gridgov.demo.case_texts import GIVEN, MOBILE_PREFIXES, SURNAMES
 from gridgov.demo.city import CITY_CODE
 from gridgov.regions.choices import Level
 from gridgov.regions.models import Region
-from gridgov.registry import crypto
+from gridgov.registry import crypto, rollups
 from gridgov.registry.choices import (
     DocumentType,
     DwellingUse,
@@ -216,6 +216,8 @@ def build_demo_population(
         generator = _Generator(random.Random(seed), today, tags, say)
         generator.fill(city, persons)
         generator.patrol(city, patrol_months)
+        # Written in bulk, past the saves that keep the registry's counts.
+        rollups.rebuild()
     result = generator.result
     result.seconds = time.monotonic() - started
     return result

@@ -20,8 +20,7 @@ from gridgov.regions.locate import OutsideServiceArea, locate
 from gridgov.regions.models import Region
 from gridgov.regions.places import MAX_QUERY_LENGTH, find_places
 from gridgov.regions.queries import scope_root
-from gridgov.registry.figures import figure_rows, registry_figures
-from gridgov.registry.models import within_scope
+from gridgov.registry.figures import figure_rows, figures_seen_by
 
 CHILDREN_PER_PAGE = 50
 
@@ -66,12 +65,8 @@ def region_detail(request, code):
 
 
 def _registry_rows(user, region):
-    """The registry's figures for the part of the region the user may see; None when they
-    see none of its registry (a department handler, a grid worker elsewhere)."""
-    paths = within_scope(user, region.path)
-    if not paths:
-        return None
-    return figure_rows(registry_figures(paths))
+    figures = figures_seen_by(user, region.path)
+    return None if figures is None else figure_rows(figures)
 
 
 @login_required

@@ -7,4 +7,7 @@ class RegistryConfig(AppConfig):
     verbose_name = _("Registry of people and places")
 
     def ready(self):
-        from gridgov.registry import checks  # noqa: F401 (registers the deploy check)
+        # checks registers the deploy check; rollups keeps the counts on deletes.
+        from gridgov.registry import checks, rollups  # noqa: F401
+
+        rollups.connect()

@@ -1,8 +1,9 @@
 """The registry's figures for a region subtree: resident population, households, residence
 types, age bands, tags, dwellings by use and organisations by kind.
 
-Each figure is an aggregate the database computes (COUNT … FILTER, GROUP BY), so the number
-of queries is fixed — five, whatever the size of the area — and no row is read into Python.
+The number of queries is fixed, whatever the size of the area: the kept counts of its
+communities (rollups.py) or, for a part of a community, a recount of its records; the
+persons born in the age bands' boundary stretches; and the names of the tags carried.
 The pages and the API read the same figures from here.
 
 Scope: `paths` are the region paths counted under (a region's path, or for a grid worker
@@ -11,14 +12,18 @@ of them. Sensitive tags are counted like any other: their counts are for everyon
 names under them are not (see services.may_see_sensitive_tags).
 """
 
+import operator
+from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
+from functools import reduce
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
+from gridgov.registry import rollups
 from gridgov.registry.choices import DwellingUse, OrganisationKind, ResidenceType, Sensitivity
-from gridgov.registry.models import Dwelling, Household, Organisation, Person, PersonTag, under
+from gridgov.registry.models import CommunityCount, Person, Tag, under, within_scope
 
 # (key, youngest age, oldest age or None): the bands the communities report in.
 AGE_BANDS = [("0-17", 0, 17), ("18-59", 18, 59), ("60-79", 60, 79), ("80+", 80, None)]
@@ -73,57 +78,105 @@ class RegistryFigures:
 
 
 def registry_figures(paths, today: date | None = None) -> RegistryFigures:
-    """The figures of everyone and everything currently registered under `paths`."""
+    """The figures of everyone and everything currently registered under `paths`.
+
+    Communities and anything larger are read from the kept counts (rollups.py); a part of
+    a community (a grid worker's grids) is counted from its records, which are few. Either
+    way the persons born in the boundary stretches of the age bands are counted live."""
     today = today or timezone.localdate()
-    paths = list(paths)
-    residents = Person.objects.filter(under(paths), moved_out_on__isnull=True)
-    people = residents.aggregate(
-        population=Count("pk"),
-        unknown_age=Count("pk", filter=Q(birth_date__isnull=True)),
-        **{
-            f"type_{value}": Count("pk", filter=Q(residence_type=value))
-            for value in ResidenceType.values
-        },
-        **{
-            f"band_{index}": Count("pk", filter=age_q(today, youngest, oldest))
-            for index, (_key, youngest, oldest) in enumerate(AGE_BANDS)
-        },
-    )
-    households = Household.objects.filter(under(paths), moved_out_on__isnull=True).count()
-    tags = (
-        PersonTag.objects.filter(
-            under(paths, "person__region_path"), person__moved_out_on__isnull=True
+    paths = _outermost(paths)
+    whole = [path for path in paths if len(path) <= rollups.community_length()]
+    parts = [path for path in paths if len(path) > rollups.community_length()]
+    counts = Counter()
+    if whole:
+        rows = (
+            CommunityCount.objects.filter(under(whole, "community_path"))
+            .values_list("figure", "key")
+            .annotate(n=Sum("count"))
+            .order_by()
         )
-        .values("tag__code", "tag__name", "tag__sensitivity")
-        .annotate(count=Count("pk"))
-        .order_by("tag__code")
+        counts.update({(figure, key): n for figure, key, n in rows})
+    if parts:
+        counts.update(rollups.recount(parts, by_community=False))
+    return _figures(counts, _age_bands(counts, paths, today))
+
+
+def figures_seen_by(user, region_path: str) -> RegistryFigures | None:
+    """The figures of the part of the region the user may see; None when they see none of
+    its registry (a department handler, a grid worker elsewhere)."""
+    paths = within_scope(user, region_path)
+    return registry_figures(paths) if paths else None
+
+
+def _outermost(paths) -> list[str]:
+    """`paths` without any that lies under another (it would be counted twice)."""
+    paths = sorted(set(paths))
+    return [p for i, p in enumerate(paths) if not any(p.startswith(q) for q in paths[:i])]
+
+
+def _age_bands(counts: Counter, paths, today: date) -> dict:
+    """Persons per age band on `today`: whole birth years from `counts`, and in each year
+    where a band begins, the persons born in the shorter part of it before or after the
+    boundary day, counted live (an index on the birth date serves it)."""
+    years = {
+        int(key): n
+        for (figure, key), n in counts.items()
+        if figure == rollups.Figure.BIRTH_YEAR and key
+    }
+    ages = sorted(
+        {youngest for _k, youngest, _o in AGE_BANDS}
+        | {oldest + 1 for _k, _y, oldest in AGE_BANDS if oldest is not None}
     )
-    uses = dict(
-        Dwelling.objects.filter(under(paths))
-        .values_list("use")
-        .annotate(count=Count("pk"))
-        .order_by()
-    )
-    kinds = dict(
-        Organisation.objects.filter(under(paths), is_active=True)
-        .values_list("kind")
-        .annotate(count=Count("pk"))
-        .order_by()
-    )
+    boundaries = {age: years_before(today, age) for age in ages}
+    stretches = {}
+    for age, day in boundaries.items():
+        if day.timetuple().tm_yday <= 183:
+            stretches[age] = (date(day.year, 1, 1), day, False)
+        else:
+            stretches[age] = (day + timedelta(days=1), date(day.year, 12, 31), True)
+    conditions = {
+        f"age_{age}": Q(birth_date__gte=first, birth_date__lte=last)
+        for age, (first, last, _after) in stretches.items()
+    }
+    live = Person.objects.filter(
+        under(paths), reduce(operator.or_, conditions.values()), moved_out_on__isnull=True
+    ).aggregate(**{name: Count("birth_date", filter=q) for name, q in conditions.items()})
+
+    def born_by(age: int) -> int:
+        """Persons born on or before the day `age` years before today."""
+        day = boundaries[age]
+        _first, _last, after = stretches[age]
+        if after:
+            return sum(n for y, n in years.items() if y <= day.year) - live[f"age_{age}"]
+        return sum(n for y, n in years.items() if y < day.year) + live[f"age_{age}"]
+
+    return {
+        key: born_by(youngest) - (born_by(oldest + 1) if oldest is not None else 0)
+        for key, youngest, oldest in AGE_BANDS
+    }
+
+
+def _figures(counts: Counter, by_age_band: dict) -> RegistryFigures:
+    def of(figure) -> dict:
+        return {key: n for (f, key), n in counts.items() if f == figure and n}
+
+    types, tags = of(rollups.Figure.RESIDENCE_TYPE), of(rollups.Figure.TAG)
+    uses, kinds = of(rollups.Figure.DWELLING_USE), of(rollups.Figure.ORGANISATION_KIND)
+    carried = Tag.objects.filter(pk__in=[int(pk) for pk in tags]).order_by("code")
     return RegistryFigures(
-        population=people["population"],
-        households=households,
-        by_residence_type={value: people[f"type_{value}"] for value in ResidenceType.values},
-        by_age_band={key: people[f"band_{index}"] for index, (key, _y, _o) in enumerate(AGE_BANDS)},
-        unknown_age=people["unknown_age"],
+        population=sum(types.values()),
+        households=of(rollups.Figure.HOUSEHOLD).get("", 0),
+        by_residence_type={value: types.get(value, 0) for value in ResidenceType.values},
+        by_age_band=by_age_band,
+        unknown_age=of(rollups.Figure.BIRTH_YEAR).get("", 0),
         by_tag=[
             {
-                "code": row["tag__code"],
-                "name": row["tag__name"],
-                "sensitive": row["tag__sensitivity"] == Sensitivity.SENSITIVE,
-                "count": row["count"],
+                "code": tag.code,
+                "name": tag.name,
+                "sensitive": tag.sensitivity == Sensitivity.SENSITIVE,
+                "count": tags[str(tag.pk)],
             }
-            for row in tags
+            for tag in carried
         ],
         dwellings_by_use={value: uses.get(value, 0) for value in DwellingUse.values},
         organisations=sum(kinds.values()),

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gridgov.accounts.scoping import ALL, ScopedQuerySet, scope_path
 from gridgov.lib.masking import mask_name, mask_phone
-from gridgov.registry import crypto, identity
+from gridgov.registry import crypto, identity, rollups
 from gridgov.registry.choices import (
     DocumentType,
     DwellingUse,
@@ -159,7 +159,8 @@ class Household(models.Model):
 
     def save(self, *args, **kwargs):
         self.region_path = self.room.region_path
-        super().save(*args, **kwargs)
+        with rollups.kept(self):
+            super().save(*args, **kwargs)
 
     @property
     def is_current(self) -> bool:
@@ -238,6 +239,13 @@ class Person(models.Model):
         indexes = [
             prefix_index("person_scope"),
             models.Index(fields=["document_index"], name="person_document_index"),
+            # The residents born in a stretch of days, for the age bands of large areas
+            # (rollups.py keeps the rest by birth year); region_path makes it index-only.
+            models.Index(
+                fields=["birth_date", "region_path"],
+                name="person_current_birth",
+                condition=Q(moved_out_on__isnull=True),
+            ),
         ]
 
     def __str__(self):
@@ -245,7 +253,8 @@ class Person(models.Model):
 
     def save(self, *args, **kwargs):
         self.region_path = self.household.region_path if self.household_id else ""
-        super().save(*args, **kwargs)
+        with rollups.kept(self):
+            super().save(*args, **kwargs)
 
     def clean(self):
         today = timezone.localdate()
@@ -348,6 +357,10 @@ class PersonTag(models.Model):
     def __str__(self):
         return f"{self.person} · {self.tag}"
 
+    def save(self, *args, **kwargs):
+        with rollups.kept(self):
+            super().save(*args, **kwargs)
+
 
 class Dwelling(models.Model):
     """实有房屋: what a room is used for now."""
@@ -381,7 +394,8 @@ class Dwelling(models.Model):
 
     def save(self, *args, **kwargs):
         self.region_path = self.room.region_path
-        super().save(*args, **kwargs)
+        with rollups.kept(self):
+            super().save(*args, **kwargs)
 
     def clean(self):
         if self.use != DwellingUse.RENTED and self.tenant_household_id:
@@ -426,7 +440,8 @@ class Organisation(models.Model):
 
     def save(self, *args, **kwargs):
         self.region_path = self.building.path
-        super().save(*args, **kwargs)
+        with rollups.kept(self):
+            super().save(*args, **kwargs)
 
     @property
     def grid(self):
@@ -560,3 +575,35 @@ class PersonalDataView(models.Model):
 
     def __str__(self):
         return f"{self.user_id} → {self.person_id} {self.viewed_at:%Y-%m-%d %H:%M}"
+
+
+class CommunityCount(models.Model):
+    """A running count of one registry figure in one community, kept by every save and
+    delete (rollups.py), so that the figures of a street, a district or the city add up a
+    few hundred rows instead of counting millions of persons."""
+
+    community_path = models.CharField(max_length=64)
+    figure = models.CharField(max_length=20, choices=rollups.Figure.choices)
+    # The residence type, birth year ("" when unknown), tag id, dwelling use or
+    # organisation kind; "" for households.
+    key = models.CharField(max_length=40, blank=True)
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("community count")
+        verbose_name_plural = _("community counts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community_path", "figure", "key"], name="community_count_once"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["community_path"],
+                name="community_count_scope",
+                opclasses=["varchar_pattern_ops"],
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.community_path} {self.figure} {self.key}: {self.count}"

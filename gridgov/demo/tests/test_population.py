@@ -16,8 +16,10 @@ from gridgov.demo.population import (
 )
 from gridgov.demo.tests.test_demo import FAST_HASHER
 from gridgov.regions.choices import Level
-from gridgov.registry import crypto
+from gridgov.regions.models import Region
+from gridgov.registry import crypto, rollups
 from gridgov.registry.choices import DocumentType, DwellingUse, Relation, ResidenceType, Sex
+from gridgov.registry.figures import registry_figures
 from gridgov.registry.identity import check_resident_id
 from gridgov.registry.models import (
     Dwelling,
@@ -97,6 +99,14 @@ class DemoPopulationTestCase(TestCase):
         self.assertEqual(set(heads.values()), {1})
         self.assertEqual(len(heads), Household.objects.count())
         self.assertEqual(Dwelling.objects.count(), Room.objects.count())
+
+    def test_what_is_written_in_bulk_is_counted(self):
+        self.assertEqual(rollups.differences(), [])
+        city = Region.objects.get(level=Level.CITY)
+        figures = registry_figures([city.path], today=TODAY)
+        self.assertEqual(figures.population, PERSONS)
+        self.assertEqual(figures.households, Household.objects.count())
+        self.assertEqual(sum(figures.by_age_band.values()), PERSONS)
 
     def test_room_codes_and_addresses_are_what_room_save_writes(self):
         for room in Room.objects.select_related("building").order_by("pk")[:50]:

@@ -1,7 +1,11 @@
 """The cast (gridgov/accounts/tests/base.py) with buildings, rooms, tags and a household
 in each grid, and synthetic resident ID numbers with valid check digits."""
 
+import threading
+from contextlib import contextmanager
 from datetime import date
+
+from django.db import connection, transaction
 
 from gridgov.accounts.tests.base import CastTestCase, make_region
 from gridgov.regions.choices import Level
@@ -60,3 +64,28 @@ class RegistryTestCase(CastTestCase):
             **fields,
         )
         return services.save_person(self.admin, data, household, via="test").person
+
+
+@contextmanager
+def held_by_another_connection(work):
+    """Run `work` in a transaction on a second database connection and hold it open —
+    its row locks taken — while the body runs; it commits a second later."""
+    done, release = threading.Event(), threading.Event()
+
+    def other():
+        try:
+            with transaction.atomic():
+                work()
+                done.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    assert done.wait(30), "the other connection's work did not finish"
+    threading.Timer(1.0, release.set).start()
+    try:
+        yield
+    finally:
+        thread.join(30)

@@ -5,7 +5,6 @@ import csv
 import io
 import shutil
 import tempfile
-import threading
 import zipfile
 from datetime import date, timedelta
 from pathlib import Path
@@ -13,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
-from django.db import connection, transaction
+from django.db import connection
 from django.test import Client, TransactionTestCase, override_settings
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -22,7 +21,12 @@ from openpyxl import Workbook
 from gridgov.accounts.tests.base import build_cast
 from gridgov.registry import services
 from gridgov.registry.models import Household, Person, RecordChange, Room
-from gridgov.registry.tests.base import RegistryTestCase, build_registry_cast, resident_id
+from gridgov.registry.tests.base import (
+    RegistryTestCase,
+    build_registry_cast,
+    held_by_another_connection,
+    resident_id,
+)
 
 HEADER = [
     "姓名",
@@ -491,44 +495,33 @@ class ConcurrentRegistrationTests(TransactionTestCase):
         cast = type("Cast", (), {})
         build_cast(cast)
         build_registry_cast(cast)
-        inserted, release = threading.Event(), threading.Event()
 
         def other_user_registers_wang():
-            try:
-                with transaction.atomic():
-                    household = services.household_at(cast.neighbour_room)
-                    data = services.PersonInput(
-                        name="王秀英",
-                        residence_type="registered",
-                        document_type="resident_id",
-                        document_number=WANG,
-                    )
-                    services.save_person(None, data, household, via="test")
-                    inserted.set()
-                    release.wait(30)
-            finally:
-                connection.close()
+            household = services.household_at(cast.neighbour_room)
+            data = services.PersonInput(
+                name="王秀英",
+                residence_type="registered",
+                document_type="resident_id",
+                document_number=WANG,
+            )
+            services.save_person(None, data, household, via="test")
 
-        other = threading.Thread(target=other_user_registers_wang)
-        other.start()
-        self.assertTrue(inserted.wait(30))
-        # The import's insert waits on the other's uncommitted row; let that commit.
-        threading.Timer(1.0, release.set).start()
-        before = Person.objects.count()
         tmp = Path(tempfile.mkdtemp(prefix="regimport-race-"))
         self.addCleanup(shutil.rmtree, tmp)
         path = tmp / "people.xlsx"
         path.write_bytes(xlsx_bytes(good_rows()))
-        with translation.override("en"), self.assertRaises(CommandError) as raised:
-            call_command(
-                "registry",
-                "import",
-                str(path),
-                "--community",
-                cast.community.code,
-                stdout=io.StringIO(),
-            )
-        other.join(30)
+        # The import's insert waits on the other's uncommitted row until that commits.
+        with held_by_another_connection(other_user_registers_wang):
+            before = Person.objects.count()
+            with translation.override("en"), self.assertRaises(CommandError) as raised:
+                call_command(
+                    "registry",
+                    "import",
+                    str(path),
+                    "--community",
+                    cast.community.code,
+                    stdout=io.StringIO(),
+                )
         self.assertIn("Import the file again", str(raised.exception))
         # Only the other user's person (and household) were written.
         self.assertEqual(Person.objects.count(), before + 1)

@@ -7,7 +7,7 @@ from gridgov.registry import crypto
 
 
 class Command(BaseCommand):
-    help = "The registry of people and places: keys, import."
+    help = "The registry of people and places: keys, import, counts."
 
     def add_arguments(self, parser):
         commands = parser.add_subparsers(dest="subcommand", required=True)
@@ -22,7 +22,15 @@ class Command(BaseCommand):
         self.add_more_subcommands(commands)
 
     def add_more_subcommands(self, commands):
-        """Further subcommands (import, …) are added here."""
+        """Further subcommands (import, counts, …) are added here."""
+        counts = commands.add_parser(
+            "counts",
+            help="compare the kept counts of each community with a recount of the records "
+            "(--check), or replace them by it (--rebuild)",
+        )
+        action = counts.add_mutually_exclusive_group(required=True)
+        action.add_argument("--check", action="store_true")
+        action.add_argument("--rebuild", action="store_true")
         load = commands.add_parser(
             "import",
             help="import a community's list of people (.xlsx, or CSV in UTF-8 or GB18030): "
@@ -72,6 +80,22 @@ class Command(BaseCommand):
             f"{len(report.flagged)} registered elsewhere (not imported), "
             f"{report.rooms_created} rooms created"
         )
+
+    def handle_counts(self, check, rebuild, **options):
+        from gridgov.registry import rollups
+
+        if rebuild:
+            self.stdout.write(f"{rollups.rebuild()} counts rewritten from the records")
+            return
+        differences = rollups.differences()
+        for (path, figure, key), kept, counted in differences:
+            self.stdout.write(f"{path} {figure} {key or '-'}: kept {kept}, recounted {counted}")
+        if differences:
+            raise CommandError(
+                f"{len(differences)} count(s) differ from the records; "
+                "`gridgov registry counts --rebuild` rewrites them."
+            )
+        self.stdout.write("every kept count agrees with the records")
 
     def handle_new_key(self, key_id, **options):
         if not key_id.isalnum():
