@@ -20,11 +20,15 @@ from gridgov.lib import xlsx
 from gridgov.metrics import figures as metrics
 from gridgov.regions.models import Region
 from gridgov.regions.queries import scope_root
+from gridgov.registry.choices import DwellingUse
+from gridgov.registry.figures import figures_seen_by
 from gridgov.web.charts import Series, bar_chart, line_chart
 
 PERIODS = {"7": 7, "30": 30, "90": 90, "365": 365}
 TREND_DAYS = 30
 HOT_GRIDS = 30
+# The standard tag (registry 0002) the dashboard counts on its own card.
+ELDERLY_ALONE = "elderly-alone"
 
 
 def _context_region(request) -> Region:
@@ -82,8 +86,24 @@ def dashboard(request):
         "category_chart": bar_chart(top_categories),
         "hot_grids_url": reverse("dashboard_hot_grids") + f"?region={region.code}&days={period}",
         "child_level": children[0].figures.kind if children else "",
+        "registry_cards": _registry_cards(request.user, region),
     }
     return render(request, "web/dashboard.html", context)
+
+
+def _registry_cards(user, region) -> list | None:
+    """The registry's headline figures for what the viewer may see of the area."""
+    figures = figures_seen_by(user, region.path)
+    if figures is None:
+        return None
+    alone = next((tag["count"] for tag in figures.by_tag if tag["code"] == ELDERLY_ALONE), 0)
+    return [
+        (_("Resident population"), figures.population),
+        (_("Households"), figures.households),
+        (_("Elderly living alone"), alone),
+        (_("Rented rooms"), figures.dwellings_by_use[DwellingUse.RENTED]),
+        (_("Organisations"), figures.organisations),
+    ]
 
 
 def _percent(value):

@@ -1,9 +1,13 @@
+from datetime import date
 from io import BytesIO
 
 from django.urls import reverse
 from openpyxl import load_workbook
 
 from gridgov.cases.tests.base import CaseTestCase
+from gridgov.registry import services
+from gridgov.registry.models import Dwelling, Organisation, Tag
+from gridgov.registry.tests.base import build_registry_cast, resident_id
 
 
 class DashboardTests(CaseTestCase):
@@ -29,14 +33,47 @@ class DashboardTests(CaseTestCase):
         self.login(self.leader)
         self.closed()
         # The trend is one query over the daily rollups (it was two over the cases), and the
-        # area's figures come with its children's; the header counts unread notices in one.
-        with self.assertNumQueries(11) as first:
+        # area's figures come with its children's; the header counts unread notices in one;
+        # the registry's cards are two (the kept counts, the age bands' boundary days).
+        with self.assertNumQueries(13) as first:
             self.client.get(reverse("dashboard"))
         for _ in range(4):
             self.closed()
             self.dispatched()
         with self.assertNumQueries(len(first.captured_queries)):
             self.client.get(reverse("dashboard"), {"days": "90"})
+
+    def test_the_registry_cards_count_what_the_viewer_may_see(self):
+        build_registry_cast(type(self))
+        household = services.household_at(self.room)
+        services.save_person(
+            self.admin,
+            services.PersonInput(
+                name="王秀英",
+                residence_type="registered",
+                document_type="resident_id",
+                document_number=resident_id(date(1940, 3, 8)),
+                tags=[Tag.objects.get(code="elderly-alone")],
+            ),
+            household,
+            via="test",
+        )
+        Dwelling.objects.create(room=self.room, use="rented", tenant_household=household)
+        Organisation.objects.create(name="惠民便利店", kind="shop", building=self.building)
+        self.login(self.leader)
+        response = self.client.get(reverse("dashboard"))
+        self.assertEqual(
+            [value for _label, value in response.context["registry_cards"]], [1, 1, 1, 1, 1]
+        )
+        self.assertContains(response, "独居老人")
+        self.assertContains(response, reverse("regions:detail", args=[self.district.code]))
+        # The neighbouring community's staff see their own community: nobody registered.
+        self.login(self.community_staff)
+        response = self.client.get(reverse("dashboard"), {"region": self.community.code})
+        self.assertEqual(response.context["registry_cards"][0][1], 1)
+        self.login(self.street_staff)
+        response = self.client.get(reverse("dashboard"), {"region": self.other_district.code})
+        self.assertEqual(response.status_code, 404)
 
     def test_a_region_outside_the_scope_is_not_found(self):
         self.login(self.street_staff)
