@@ -20,6 +20,7 @@ from rest_framework import exceptions, generics
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from gridgov.accounts.scoping import get_visible_or_404
 from gridgov.api import schema
 from gridgov.api.filters import region_for_filter
 from gridgov.api.pagination import ApiCursorPagination, CodeCursorPagination, _datetime_or_none
@@ -73,13 +74,6 @@ FORBIDDEN = schema.error("Your role may not do this.")
 
 
 # --- scope ---------------------------------------------------------------------------
-
-
-def visible_or_404(model, user, pk, *related):
-    found = model.objects.visible_to(user).select_related(*related).filter(pk=pk).first()
-    if found is None:
-        raise exceptions.NotFound()
-    return found
 
 
 def require_editor(user) -> None:
@@ -192,7 +186,7 @@ def household_context(request, household) -> dict:
 )
 class RoomDetailView(APIView):
     def get(self, request, pk):
-        room = visible_or_404(Room, request.user, pk, "building")
+        room = get_visible_or_404(Room.objects.select_related("building"), request.user, pk=pk)
         household = room.households.filter(moved_out_on__isnull=True).select_related("room")
         household = household.first()
         context = household_context(request, household) if household else person_context(request)
@@ -208,7 +202,7 @@ class DwellingView(APIView):
         responses={200: DwellingSerializer, **schema.ERRORS},
     )
     def get(self, request, pk):
-        room = visible_or_404(Room, request.user, pk)
+        room = get_visible_or_404(Room.objects, request.user, pk=pk)
         dwelling = Dwelling.objects.filter(room=room).first()
         if dwelling is None:
             raise exceptions.NotFound(_("Nobody has said yet what this room is used for."))
@@ -242,7 +236,7 @@ class DwellingView(APIView):
     )
     def put(self, request, pk):
         user = request.user
-        room = visible_or_404(Room, user, pk)
+        room = get_visible_or_404(Room.objects, user, pk=pk)
         require_editor(user)
         query = DwellingInputSerializer(data=request.data)
         query.is_valid(raise_exception=True)
@@ -299,7 +293,9 @@ def _dwelling_shown(dwelling) -> dict:
 )
 class HouseholdDetailView(APIView):
     def get(self, request, pk):
-        household = visible_or_404(Household, request.user, pk, "room")
+        household = get_visible_or_404(
+            Household.objects.select_related("room"), request.user, pk=pk
+        )
         context = household_context(request, household)
         return Response(HouseholdSerializer(household, context=context).data)
 
@@ -312,7 +308,7 @@ class HouseholdDetailView(APIView):
 )
 class HouseholdMembersView(APIView):
     def get(self, request, pk):
-        household = visible_or_404(Household, request.user, pk)
+        household = get_visible_or_404(Household.objects, request.user, pk=pk)
         context = household_context(request, household)
         return Response(PersonSerializer(context["members"], many=True, context=context).data)
 
@@ -330,7 +326,7 @@ class HouseholdMembersView(APIView):
 class HouseholdMoveOutView(APIView):
     def post(self, request, pk):
         user = request.user
-        household = visible_or_404(Household, user, pk, "room")
+        household = get_visible_or_404(Household.objects.select_related("room"), user, pk=pk)
         require_editor(user)
         query = MoveOutInputSerializer(data=request.data)
         query.is_valid(raise_exception=True)
@@ -620,7 +616,7 @@ class PersonDetailView(APIView):
     )
     def patch(self, request, pk):
         user = request.user
-        person = visible_or_404(Person, user, pk)
+        person = get_visible_or_404(Person.objects, user, pk=pk)
         require_editor(user)
         query = PersonInputSerializer(instance=person, data=request.data, partial=True)
         query.is_valid(raise_exception=True)
@@ -655,7 +651,7 @@ class PersonDetailView(APIView):
 class PersonRevealView(APIView):
     def post(self, request, pk):
         user = request.user
-        person = visible_or_404(Person, user, pk)
+        person = get_visible_or_404(Person.objects, user, pk=pk)
         if not services.may_reveal(user):
             raise exceptions.PermissionDenied(_("Your role may not see personal numbers unmasked."))
         query = RevealInputSerializer(data=request.data)
@@ -834,7 +830,9 @@ class OrganisationDetailView(APIView):
         summary="One organisation", responses={200: OrganisationSerializer, **schema.ERRORS}
     )
     def get(self, request, pk):
-        organisation = visible_or_404(Organisation, request.user, pk, "building__parent")
+        organisation = get_visible_or_404(
+            Organisation.objects.select_related("building__parent"), request.user, pk=pk
+        )
         return organisation_answer(request, organisation)
 
     @extend_schema(
@@ -853,7 +851,9 @@ class OrganisationDetailView(APIView):
     )
     def patch(self, request, pk):
         user = request.user
-        organisation = visible_or_404(Organisation, user, pk, "building")
+        organisation = get_visible_or_404(
+            Organisation.objects.select_related("building"), user, pk=pk
+        )
         require_editor(user)
         query = OrganisationInputSerializer(data=request.data, partial=True)
         query.is_valid(raise_exception=True)
@@ -966,7 +966,7 @@ class HistoryView(generics.GenericAPIView):
     serializer_class = ChangeSerializer
 
     def record(self, request, pk):
-        return visible_or_404(self.model, request.user, pk)
+        return get_visible_or_404(self.model.objects, request.user, pk=pk)
 
     def get(self, request, pk):
         record = self.record(request, pk)
