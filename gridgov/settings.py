@@ -125,6 +125,7 @@ INSTALLED_APPS = [
     "gridgov.triage",
     "gridgov.notices",
     "gridgov.registry",
+    "gridgov.burden",
 ]
 
 MIDDLEWARE = [
@@ -415,4 +416,22 @@ REGISTRY_SENSITIVE_TAG_ROLES = env_list(
 REGISTRY_IMPORT = {
     "MAX_BYTES": env_int("REGISTRY_IMPORT_MAX_MB", 20, minimum=1) * 2**20,
     "MAX_ROWS": env_int("REGISTRY_IMPORT_MAX_ROWS", 100_000, minimum=1),
+}
+
+# Burden reduction (gridgov/burden): a demand giving fewer working days than this is
+# flagged as a short deadline; one asking again within BURDEN_REPEAT_DAYS what the same
+# sender already asked the same places is flagged as a repeat; a secondment may run at most
+# BURDEN_SECONDMENT_MAX_DAYS; the observatory estimates the hours a demand costs each
+# community from minutes per kind.
+BURDEN_SHORT_DEADLINE_WORKING_DAYS = env_int("BURDEN_SHORT_DEADLINE_WORKING_DAYS", 3, minimum=1)
+BURDEN_REPEAT_DAYS = env_int("BURDEN_REPEAT_DAYS", 30, minimum=0)
+BURDEN_SECONDMENT_MAX_DAYS = env_int("BURDEN_SECONDMENT_MAX_DAYS", 180, minimum=1)
+BURDEN_MINUTES_PER_KIND = {
+    "data_request": env_int("BURDEN_MINUTES_DATA_REQUEST", 120, minimum=0),
+    "task": env_int("BURDEN_MINUTES_TASK", 240, minimum=0),
+    "meeting": env_int("BURDEN_MINUTES_MEETING", 120, minimum=0),
+    "inspection": env_int("BURDEN_MINUTES_INSPECTION", 240, minimum=0),
+    "indicator": env_int("BURDEN_MINUTES_INDICATOR", 60, minimum=0),
+    "campaign": env_int("BURDEN_MINUTES_CAMPAIGN", 180, minimum=0),
+    "document": env_int("BURDEN_MINUTES_DOCUMENT", 60, minimum=0),
 }

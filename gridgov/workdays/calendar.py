@@ -82,6 +82,17 @@ class WorkingCalendar:
             return self._overrides[day]
         return package_is_workday(day)
 
+    def is_public_holiday(self, day: date) -> bool:
+        """A statutory holiday (a day of 春节, 国庆节 …), as opposed to an ordinary weekend:
+        a holiday row of the table, else a named holiday of the package."""
+        self._ensure_loaded(day.year)
+        if day in self._overrides:
+            return not self._overrides[day]
+        if package_covers(day.year):
+            off, name = chinese_calendar.get_holiday_detail(day)
+            return off and name is not None
+        return False
+
     def coverage(self, year: int) -> Coverage:
         self._ensure_loaded(year)
         if year in self._table_years:
