@@ -15,6 +15,7 @@ from django.core.exceptions import (
     TooManyFieldsSent,
     TooManyFilesSent,
 )
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
@@ -33,6 +34,13 @@ CASE_ERROR_CODES = {
     ActionRefused: "action_refused",
     StaleCase: "stale",
 }
+
+
+def refused(exc: DjangoValidationError) -> exceptions.ValidationError:
+    """A model's or service's refusal as the API's 400 naming the fields."""
+    if hasattr(exc, "error_dict"):
+        return exceptions.ValidationError(exc.message_dict)
+    return exceptions.ValidationError({NON_FIELD: exc.messages})
 
 
 def error_body(detail, code: str, errors: dict | None = None) -> dict:

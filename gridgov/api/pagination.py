@@ -63,3 +63,12 @@ class CodeCursorPagination(ApiCursorPagination):
     ordering = ("code",)
     page_size = 200
     max_page_size = 1000
+
+
+def _id_or_none(text):
+    return int(text) if text.isdigit() and len(text) <= 18 else None
+
+
+class IdCursorPagination(ApiCursorPagination):
+    ordering = ("id",)
+    position_parser = staticmethod(_id_or_none)

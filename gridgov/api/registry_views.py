@@ -22,8 +22,14 @@ from rest_framework.views import APIView
 
 from gridgov.accounts.scoping import get_visible_or_404
 from gridgov.api import schema
+from gridgov.api.errors import refused
 from gridgov.api.filters import region_for_filter
-from gridgov.api.pagination import ApiCursorPagination, CodeCursorPagination, _datetime_or_none
+from gridgov.api.pagination import (
+    ApiCursorPagination,
+    CodeCursorPagination,
+    IdCursorPagination,
+    _datetime_or_none,
+)
 from gridgov.api.registry_serializers import (
     ChangeSerializer,
     CountsQuerySerializer,
@@ -81,13 +87,6 @@ def require_editor(user) -> None:
         raise exceptions.PermissionDenied(_("Your role may not change the registry."))
 
 
-def refused(exc: DjangoValidationError) -> exceptions.ValidationError:
-    """A model's or service's refusal as the API's 400 naming the fields."""
-    if hasattr(exc, "error_dict"):
-        return exceptions.ValidationError(exc.message_dict)
-    return exceptions.ValidationError({"non_field_errors": exc.messages})
-
-
 def building_in_scope(user, code: str) -> Region:
     building = Region.objects.filter(code=code, level=Level.BUILDING).first()
     if building is None or not within_scope(user, building.path):
@@ -111,18 +110,6 @@ def persons_shown(queryset):
 
 def shown_date(value):
     return value.isoformat() if value is not None else None
-
-
-# --- pagination ----------------------------------------------------------------------
-
-
-def _id_or_none(text):
-    return int(text) if text.isdigit() and len(text) <= 18 else None
-
-
-class IdCursorPagination(ApiCursorPagination):
-    ordering = ("id",)
-    position_parser = staticmethod(_id_or_none)
 
 
 class VisitCursorPagination(ApiCursorPagination):
