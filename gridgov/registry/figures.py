@@ -19,6 +19,7 @@ from datetime import date, timedelta
 from functools import reduce
 
 from django.db.models import Count, Q, Sum
+from django.db.models.functions import Substr
 from django.utils import timezone
 
 from gridgov.registry import rollups
@@ -98,7 +99,47 @@ def registry_figures(paths, today: date | None = None) -> RegistryFigures:
         counts.update({(figure, key): n for figure, key, n in rows})
     if parts:
         counts.update(rollups.recount(parts, by_community=False))
-    return _figures(counts, _age_bands(counts, paths, today))
+    stretches = Stretches(today)
+    live = Person.objects.filter(stretches.born_in(paths)).aggregate(**stretches.counted)
+    return _figures(counts, stretches.bands(counts, live), _tag_names([counts]))
+
+
+def area_figures(area_paths, today: date | None = None) -> dict[str, RegistryFigures]:
+    """The figures of each of many areas at once — every community of a city, say — keyed
+    by path: two grouped queries per path length and one for the tags' names, whatever the
+    number of areas. Each area must be a community or larger."""
+    today = today or timezone.localdate()
+    stretches = Stretches(today)
+    counts = {path: Counter() for path in area_paths}
+    live = {}
+    by_length = {}
+    for path in counts:
+        if len(path) > rollups.community_length():
+            raise ValueError(f"{path} is below a community: use registry_figures")
+        by_length.setdefault(len(path), []).append(path)
+    for length, paths in by_length.items():
+        rows = (
+            CommunityCount.objects.filter(under(paths, "community_path"))
+            .annotate(area=Substr("community_path", 1, length))
+            .values_list("area", "figure", "key")
+            .annotate(n=Sum("count"))
+            .order_by()
+        )
+        for area, figure, key, n in rows:
+            counts[area][(figure, key)] += n
+        grouped = (
+            Person.objects.filter(stretches.born_in(paths))
+            .annotate(area=Substr("region_path", 1, length))
+            .values("area")
+            .annotate(**stretches.counted)
+            .order_by()
+        )
+        live.update({row.pop("area"): row for row in grouped})
+    names = _tag_names(counts.values())
+    return {
+        path: _figures(area_counts, stretches.bands(area_counts, live.get(path, {})), names)
+        for path, area_counts in counts.items()
+    }
 
 
 def figures_seen_by(user, region_path: str) -> RegistryFigures | None:
@@ -114,55 +155,77 @@ def _outermost(paths) -> list[str]:
     return [p for i, p in enumerate(paths) if not any(p.startswith(q) for q in paths[:i])]
 
 
-def _age_bands(counts: Counter, paths, today: date) -> dict:
-    """Persons per age band on `today`: whole birth years from `counts`, and in each year
-    where a band begins, the persons born in the shorter part of it before or after the
-    boundary day, counted live (an index on the birth date serves it)."""
-    years = {
-        int(key): n
-        for (figure, key), n in counts.items()
-        if figure == rollups.Figure.BIRTH_YEAR and key
+class Stretches:
+    """Persons per age band on `today`: whole birth years from the counts, and in each
+    year where a band begins, the persons born in the shorter part of it before or after
+    the boundary day, counted live (an index on the birth date serves it)."""
+
+    def __init__(self, today: date):
+        ages = sorted(
+            {youngest for _k, youngest, _o in AGE_BANDS}
+            | {oldest + 1 for _k, _y, oldest in AGE_BANDS if oldest is not None}
+        )
+        self.boundaries = {age: years_before(today, age) for age in ages}
+        # age → (first day, last day, whether the stretch lies after the boundary day)
+        self.stretches = {}
+        for age, day in self.boundaries.items():
+            if day.timetuple().tm_yday <= 183:
+                self.stretches[age] = (date(day.year, 1, 1), day, False)
+            else:
+                self.stretches[age] = (day + timedelta(days=1), date(day.year, 12, 31), True)
+        self.conditions = {
+            f"age_{age}": Q(birth_date__gte=first, birth_date__lte=last)
+            for age, (first, last, _after) in self.stretches.items()
+        }
+        self.counted = {name: Count("birth_date", filter=q) for name, q in self.conditions.items()}
+
+    def born_in(self, paths) -> Q:
+        """The current residents under `paths` born in one of the stretches."""
+        return (
+            under(paths)
+            & reduce(operator.or_, self.conditions.values())
+            & Q(moved_out_on__isnull=True)
+        )
+
+    def bands(self, counts: Counter, live: dict) -> dict:
+        years = {
+            int(key): n
+            for (figure, key), n in counts.items()
+            if figure == rollups.Figure.BIRTH_YEAR and key
+        }
+
+        def born_by(age: int) -> int:
+            """Persons born on or before the day `age` years before today."""
+            day = self.boundaries[age]
+            stretch = live.get(f"age_{age}") or 0
+            if self.stretches[age][2]:
+                return sum(n for y, n in years.items() if y <= day.year) - stretch
+            return sum(n for y, n in years.items() if y < day.year) + stretch
+
+        return {
+            key: born_by(youngest) - (born_by(oldest + 1) if oldest is not None else 0)
+            for key, youngest, oldest in AGE_BANDS
+        }
+
+
+def _tag_names(all_counts) -> dict[str, Tag]:
+    """The tags carried anywhere in the counts, by id as the counts key them."""
+    ids = {
+        int(key)
+        for counts in all_counts
+        for (figure, key) in counts
+        if figure == rollups.Figure.TAG
     }
-    ages = sorted(
-        {youngest for _k, youngest, _o in AGE_BANDS}
-        | {oldest + 1 for _k, _y, oldest in AGE_BANDS if oldest is not None}
-    )
-    boundaries = {age: years_before(today, age) for age in ages}
-    stretches = {}
-    for age, day in boundaries.items():
-        if day.timetuple().tm_yday <= 183:
-            stretches[age] = (date(day.year, 1, 1), day, False)
-        else:
-            stretches[age] = (day + timedelta(days=1), date(day.year, 12, 31), True)
-    conditions = {
-        f"age_{age}": Q(birth_date__gte=first, birth_date__lte=last)
-        for age, (first, last, _after) in stretches.items()
-    }
-    live = Person.objects.filter(
-        under(paths), reduce(operator.or_, conditions.values()), moved_out_on__isnull=True
-    ).aggregate(**{name: Count("birth_date", filter=q) for name, q in conditions.items()})
-
-    def born_by(age: int) -> int:
-        """Persons born on or before the day `age` years before today."""
-        day = boundaries[age]
-        _first, _last, after = stretches[age]
-        if after:
-            return sum(n for y, n in years.items() if y <= day.year) - live[f"age_{age}"]
-        return sum(n for y, n in years.items() if y < day.year) + live[f"age_{age}"]
-
-    return {
-        key: born_by(youngest) - (born_by(oldest + 1) if oldest is not None else 0)
-        for key, youngest, oldest in AGE_BANDS
-    }
+    return {str(tag.pk): tag for tag in Tag.objects.filter(pk__in=ids)} if ids else {}
 
 
-def _figures(counts: Counter, by_age_band: dict) -> RegistryFigures:
+def _figures(counts: Counter, by_age_band: dict, tag_names: dict) -> RegistryFigures:
     def of(figure) -> dict:
         return {key: n for (f, key), n in counts.items() if f == figure and n}
 
     types, tags = of(rollups.Figure.RESIDENCE_TYPE), of(rollups.Figure.TAG)
     uses, kinds = of(rollups.Figure.DWELLING_USE), of(rollups.Figure.ORGANISATION_KIND)
-    carried = Tag.objects.filter(pk__in=[int(pk) for pk in tags]).order_by("code")
+    carried = sorted((tag_names[pk] for pk in tags if pk in tag_names), key=lambda t: t.code)
     return RegistryFigures(
         population=sum(types.values()),
         households=of(rollups.Figure.HOUSEHOLD).get("", 0),

@@ -18,7 +18,13 @@ from gridgov.api.tests.base import api_url
 from gridgov.api.tests.registry_base import RegistryApiTestCase
 from gridgov.registry import rollups, services
 from gridgov.registry.choices import DwellingUse, OrganisationKind, ResidenceType
-from gridgov.registry.figures import AGE_BANDS, age_q, registry_figures, years_before
+from gridgov.registry.figures import (
+    AGE_BANDS,
+    age_q,
+    area_figures,
+    registry_figures,
+    years_before,
+)
 from gridgov.registry.models import CommunityCount, Organisation, Person, under
 from gridgov.registry.tests.base import (
     RegistryTestCase,
@@ -144,6 +150,26 @@ class KeptCountsTests(RegistryTestCase):
                     }
                     self.assertEqual(figures.by_age_band, expected)
                     self.assertEqual(figures.unknown_age, 1)
+
+    def test_many_areas_at_once_are_each_area_on_its_own(self):
+        self.add_person(self.room, tags=[self.elderly_alone])
+        self.add_person(self.neighbour_room, name="陈静", serial=9, born=date(2010, 6, 1))
+        self.add_person(self.other_room, name="周强", serial=11, born=date(1944, 12, 30))
+        areas = [
+            self.community.path,
+            self.neighbour_community.path,
+            self.street.path,
+            self.other_district.path,
+        ]
+        for day in (timezone.localdate(), date(2027, 3, 1), date(2027, 10, 1)):
+            with self.subTest(day=day):
+                together = area_figures(areas, today=day)
+                self.assertEqual(
+                    together, {path: registry_figures([path], today=day) for path in areas}
+                )
+        self.assertEqual(together[self.street.path].population, 2)
+        with self.assertRaises(ValueError):
+            area_figures([self.grid.path])
 
     def test_the_command_finds_a_wrong_count_and_rebuilds_it(self):
         self.add_person(self.room, tags=[self.elderly_alone])
