@@ -31,6 +31,7 @@ import statistics  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
+import unicodedata  # noqa: E402
 from collections import Counter  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -166,6 +167,11 @@ def evaluate(train_x, train_y, test_x, test_y, labels) -> dict:
     }
 
 
+def _width(text: str) -> int:
+    """Columns a label takes in a terminal (a Chinese character takes two)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
 def print_run(name, run, labels, test_size):
     print(f"\n== {name}")
     print(f"training: {run['train_seconds']} s on {run['train_examples']} messages (one core)")
@@ -175,8 +181,10 @@ def print_run(name, run, labels, test_size):
     )
     print("per-label F1: " + ", ".join(f"{k} {v:.3f}" for k, v in run["per_label_f1"].items()))
     print("confusion matrix (rows: true label, columns: predicted, same order):")
+    width = max(_width(label) for label in labels)
     for label, row in zip(labels, run["confusion"], strict=True):
-        print(f"  {label:8s} " + " ".join(f"{n:4d}" for n in row))
+        padding = " " * (width - _width(label))
+        print(f"  {label}{padding} " + " ".join(f"{n:4d}" for n in row))
     if "train_cv" in run:
         print(f"train part 5-fold CV (scored on raw messages): {run['train_cv']}")
     print(

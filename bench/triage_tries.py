@@ -11,7 +11,8 @@ same folds:
 - segmented: the word-segmented messages that copy no raw message (bench/triage.py's
   segmented_extra) join every fold's training: as shipped, with the first 20 / 60 / all
   words of a segmented message as its word features instead of HEAD_WORDS, with the SVM's
-  C at 0.5 and 2, and with the segmented messages weighted 0.5;
+  C at 0.5 and 2, with the segmented messages weighted 0.5, and with the text-feature
+  changes of TEXT_VARIANTS and character 1-3-grams;
 - self-training: the unlabelled messages (unlabelled2801, messages_with_votes,
   messages_with_replies), copies of either part of the split removed, labelled by the
   fold's model; those with a probability of at least 0.5 / 0.7 / 0.85 join its training;
@@ -22,6 +23,7 @@ same folds:
 """
 
 import argparse
+import re
 
 import triage as bench  # sets one BLAS thread and Django up; the held-out split
 
@@ -124,6 +126,31 @@ def report(name, labels, predicted):
     )
 
 
+_PUNCTUATION = re.compile(r"[^\w]+")
+_shipped_prepare = triage_text.prepare
+
+# Changes to the text features, tried with the segmented messages added (module attributes
+# of gridgov.triage.text, set for one try).
+TEXT_VARIANTS = {
+    "raw text without punctuation (like the segmented)": {
+        "prepare": lambda text: (
+            _shipped_prepare(text)
+            if isinstance(text, triage_text.WordsText)
+            else _PUNCTUATION.sub("", _shipped_prepare(text))
+        )
+    },
+    "raw head words cut with jieba's HMM (like the segmented)": {
+        "words": lambda text: [
+            token
+            for token in triage_text._jieba().lcut(text, HMM=True)
+            if triage_text._is_feature_word(token)
+        ]
+    },
+    "raw head 200 characters, segmented 80 words": {"HEAD_CHARS": 200, "HEAD_WORDS": 80},
+    "words of the whole text, raw and segmented": {"HEAD_CHARS": 10**6, "HEAD_WORDS": None},
+}
+
+
 def segmented_tries(cross_validated, labels, segmented_x, segmented_y):
     def with_segmented(set_params=None, weight=1.0):
         def fit(x, y):
@@ -148,6 +175,24 @@ def segmented_tries(cross_validated, labels, segmented_x, segmented_y):
             cross_validated(with_segmented({"model__estimator__C": c})),
         )
     report("segmented, weighted 0.5", labels, cross_validated(with_segmented(weight=0.5)))
+    for name, replace in TEXT_VARIANTS.items():
+        originals = {attribute: getattr(triage_text, attribute) for attribute in replace}
+        for attribute, value in replace.items():
+            setattr(triage_text, attribute, value)
+        try:
+            report(f"segmented, {name}", labels, cross_validated(with_segmented()))
+        finally:
+            for attribute, value in originals.items():
+                setattr(triage_text, attribute, value)
+    report(
+        "segmented, character 1-3-grams",
+        labels,
+        cross_validated(
+            lambda x, y: estimator(LinearSVC(C=1.0), chars=(1, 3)).fit(
+                x + segmented_x, y + segmented_y
+            )
+        ),
+    )
 
 
 def main():
