@@ -384,6 +384,9 @@ SPECTACULAR_SETTINGS = {
         "StatusEnum": "gridgov.cases.choices.Status",
         "ResponseRatingEnum": "gridgov.cases.choices.ResponseRating",
         "OrganisationKindEnum": "gridgov.registry.choices.OrganisationKind",
+        "DemandKindEnum": "gridgov.burden.choices.DemandKind",
+        "AdmissionEnum": "gridgov.burden.choices.Admission",
+        "RecipientStateEnum": "gridgov.burden.choices.RecipientState",
     },
     "PATH_CONVERTER_OVERRIDES": {
         "api_case_number": {"type": "string", "pattern": "^[0-9A-Za-z-]{1,20}$"},

@@ -8,6 +8,7 @@ the burden observatory counts (holiday-eve dumps, short deadlines, repeats) are 
 once, when it is sent (services.send_demand), and stored with it.
 """
 
+import unicodedata
 from datetime import datetime, time
 
 from django.conf import settings
@@ -381,3 +382,161 @@ class Secondment(models.Model):
     def is_overdue(self, today=None) -> bool:
         today = today or timezone.localdate()
         return self.returned_on is None and self.planned_end_on < today
+
+
+class DataRequest(models.Model):
+    """报表: a demand for figures of each street or community it went to, for a day or a
+    period, built from the platform's catalogue (catalogue.py) and, where the platform
+    holds no such figure, columns the communities fill in once."""
+
+    demand = models.OneToOneField(
+        Demand, primary_key=True, on_delete=models.CASCADE, related_name="data_request"
+    )
+    period_start = models.DateField(_("from"))
+    period_end = models.DateField(_("to"))
+    # A repeat of a request answered in full a short while ago: answered from that one,
+    # nothing went down to the communities.
+    answered_from = models.ForeignKey(
+        "self",
+        verbose_name=_("answered from"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="answered_again",
+    )
+    filled_at = models.DateTimeField(_("filled by the platform at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("data request")
+        verbose_name_plural = _("data requests")
+
+    def __str__(self):
+        return str(self.demand)
+
+
+class RequestColumn(models.Model):
+    """One column of a data request: a figure of the catalogue, or one the platform does
+    not hold (named by its label and unit), which the communities answer."""
+
+    request = models.ForeignKey(DataRequest, on_delete=models.CASCADE, related_name="columns")
+    position = models.PositiveSmallIntegerField()
+    figure = models.CharField(_("figure"), max_length=80, blank=True)
+    label = models.CharField(_("label"), max_length=100)
+    unit = models.CharField(_("unit"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("data request column")
+        verbose_name_plural = _("data request columns")
+        ordering = ["request", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["request", "position"], name="request_column_once"),
+        ]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def key(self) -> str:
+        """What makes two columns the same question: the figure, or the label and unit."""
+        return self.figure or typed_key(self.label, self.unit)
+
+
+def typed_key(label: str, unit: str) -> str:
+    """The same words asked again, whatever the spacing or width of the characters."""
+
+    def normal(text):
+        return "".join(unicodedata.normalize("NFKC", text).split()).casefold()
+
+    return f"typed:{normal(label)}|{normal(unit)}"[:140]
+
+
+class Source(models.TextChoices):
+    PLATFORM = "platform", _("Filled by the platform")
+    REUSED = "reused", _("Reused answer")
+    TYPED = "typed", _("Typed in")
+    MISSING = "missing", _("Not answered yet")
+
+
+class RequestRow(models.Model):
+    """The row of one street or community in a data request's table."""
+
+    request = models.ForeignKey(DataRequest, on_delete=models.CASCADE, related_name="rows")
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    region_path = models.CharField(max_length=64, editable=False)
+    # str(position) → the value (a number, or text for a typed column) and its source.
+    values = models.JSONField(default=dict)
+    sources = models.JSONField(default=dict)
+    # str(position) → the ColumnAnswer id a reused or typed cell came from.
+    answers = models.JSONField(default=dict)
+    # The observatory's counts, kept with the row.
+    cells_platform = models.PositiveIntegerField(default=0)
+    cells_reused = models.PositiveIntegerField(default=0)
+    cells_typed = models.PositiveIntegerField(default=0)
+    cells_missing = models.PositiveIntegerField(default=0)
+
+    objects = RecipientQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("data request row")
+        verbose_name_plural = _("data request rows")
+        ordering = ["request", "region_path"]
+        constraints = [
+            models.UniqueConstraint(fields=["request", "region"], name="request_row_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.request} · {self.region_path}"
+
+    def recount(self) -> None:
+        counted = {source: 0 for source in Source.values}
+        for source in self.sources.values():
+            counted[source] += 1
+        self.cells_platform = counted[Source.PLATFORM]
+        self.cells_reused = counted[Source.REUSED]
+        self.cells_typed = counted[Source.TYPED]
+        self.cells_missing = counted[Source.MISSING]
+
+
+class ColumnAnswer(models.Model):
+    """A street's or community's answer to a column the platform does not hold, for one
+    period: given once, reused by every later request that asks the same for the same
+    period."""
+
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    region_path = models.CharField(max_length=64, editable=False)
+    key = models.CharField(max_length=140)
+    label = models.CharField(_("label"), max_length=100)
+    unit = models.CharField(_("unit"), max_length=20, blank=True)
+    period_start = models.DateField(_("from"))
+    period_end = models.DateField(_("to"))
+    value = models.CharField(_("value"), max_length=200)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("answered by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    answered_at = models.DateTimeField(_("answered at"), default=timezone.now)
+    # The request it was first given for.
+    request = models.ForeignKey(
+        DataRequest, null=True, on_delete=models.SET_NULL, related_name="answers_given"
+    )
+
+    objects = RecipientQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("column answer")
+        verbose_name_plural = _("column answers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "key", "period_start", "period_end"],
+                name="column_answer_once",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.region_path} {self.label}: {self.value}"
+
+    def save(self, *args, **kwargs):
+        self.region_path = self.region.path
+        super().save(*args, **kwargs)

@@ -747,6 +747,26 @@ def region_and_child_figures(
     return region_row, child_rows
 
 
+def area_figures(
+    root: Region,
+    length: int,
+    start: datetime | None,
+    end: datetime | None,
+    *,
+    now: datetime | None = None,
+) -> dict[str, Figures]:
+    """The figures of every area under `root` whose paths are `length` long (all its
+    communities, say), keyed by path; an area with no case has no entry. One query."""
+    config = metrics_settings()
+    group = {"area": Substr("region_path", 1, length)}
+    rows = _region_rows(root, _window(start, end, now), config, group, "-" * length)
+    return {
+        row["area"]: _figures(Figures, row, config, kind="", code="", name="")
+        for row in rows
+        if len(row["area"] or "") == length
+    }
+
+
 def _added(rows: list[dict]) -> dict:
     total: dict = {}
     for row in rows:
