@@ -5,6 +5,7 @@ from django.urls import path
 
 from gridgov.burden import api_data_requests as tables
 from gridgov.burden import api_demands as views
+from gridgov.burden import api_observatory
 
 app_name = "burden-api"
 urlpatterns = [
@@ -26,6 +27,7 @@ urlpatterns = [
         name="objection",
     ),
     path("burden/matters", views.MatterListView.as_view(), name="matters"),
+    path("burden/observatory", api_observatory.ObservatoryView.as_view(), name="observatory"),
     path("burden/catalogue", tables.CatalogueView.as_view(), name="catalogue"),
     path("burden/data-requests", tables.DataRequestCreateView.as_view(), name="data-requests"),
     path("burden/data-requests/<api_id:pk>", tables.DataRequestTableView.as_view(), name="table"),

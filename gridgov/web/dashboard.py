@@ -16,6 +16,8 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET
 
 from gridgov.accounts.scoping import get_visible_or_404
+from gridgov.burden import observatory
+from gridgov.burden.observatory_views import may_observe
 from gridgov.lib import xlsx
 from gridgov.metrics import figures as metrics
 from gridgov.regions.models import Region
@@ -87,6 +89,7 @@ def dashboard(request):
         "hot_grids_url": reverse("dashboard_hot_grids") + f"?region={region.code}&days={period}",
         "child_level": children[0].figures.kind if children else "",
         "registry_cards": _registry_cards(request.user, region),
+        "burden_cards": _burden_cards(request.user, region),
     }
     return render(request, "web/dashboard.html", context)
 
@@ -103,6 +106,24 @@ def _registry_cards(user, region) -> list | None:
         (_("Elderly living alone"), alone),
         (_("Rented rooms"), figures.dwellings_by_use[DwellingUse.RENTED]),
         (_("Organisations"), figures.organisations),
+    ]
+
+
+def _burden_cards(user, region) -> list | None:
+    """This month's burden on the area's communities, for those who watch it."""
+    if not may_observe(user):
+        return None
+    first, last = observatory.month_span(timezone.localdate())
+    burden = observatory.headline(region, first, last)
+    return [
+        (_("Demands on communities this month"), burden.received, ""),
+        (_("Cells filled without typing"), _percent(burden.platform_share), ""),
+        (_("Estimated hours"), burden.hours, ""),
+        (
+            _("Secondment returns overdue"),
+            burden.seconded_overdue,
+            "alert" if burden.seconded_overdue else "",
+        ),
     ]
 
 

@@ -34,8 +34,9 @@ class DashboardTests(CaseTestCase):
         self.closed()
         # The trend is one query over the daily rollups (it was two over the cases), and the
         # area's figures come with its children's; the header counts unread notices in one;
-        # the registry's cards are two (the kept counts, the age bands' boundary days).
-        with self.assertNumQueries(13) as first:
+        # the registry's cards are two (the kept counts, the age bands' boundary days); the
+        # burden cards three (demands received, data-request cells, secondments).
+        with self.assertNumQueries(16) as first:
             self.client.get(reverse("dashboard"))
         for _ in range(4):
             self.closed()
@@ -74,6 +75,14 @@ class DashboardTests(CaseTestCase):
         self.login(self.street_staff)
         response = self.client.get(reverse("dashboard"), {"region": self.other_district.code})
         self.assertEqual(response.status_code, 404)
+
+    def test_the_burden_cards_are_for_those_who_watch_the_burden(self):
+        self.login(self.leader)
+        cards = self.client.get(reverse("dashboard")).context["burden_cards"]
+        self.assertEqual(cards[0][1], 0)
+        self.assertContains(self.client.get(reverse("dashboard")), reverse("observatory:page"))
+        self.login(self.dispatcher)
+        self.assertIsNone(self.client.get(reverse("dashboard")).context["burden_cards"])
 
     def test_a_region_outside_the_scope_is_not_found(self):
         self.login(self.street_staff)
