@@ -9,6 +9,7 @@ from django.db import connections
 
 from gridgov.cases.choices import FINAL_STATUSES, Status
 from gridgov.cases.models import Case
+from gridgov.demo.burden import build_demo_burden
 from gridgov.demo.cases import build_demo_cases
 from gridgov.demo.city import DEMO_PASSWORD, DemoCity, build_demo_city
 from gridgov.demo.population import DEFAULT_PERSONS, build_demo_population
@@ -49,6 +50,7 @@ class Command(BaseCommand):
             self.prepare_triage()
         if persons > 0:
             self.prepare_population(persons)
+        self.prepare_burden()
         self.backfill_rollups()
         self.print_accounts(demo)
         if not no_serve:
@@ -103,6 +105,17 @@ class Command(BaseCommand):
             self.stdout.write(f"They are already there ({result.persons:,}): using them as is.")
             return
         self.stdout.write(f"Generated in {result.seconds:.0f} s.")
+
+    def prepare_burden(self) -> None:
+        """After the population, whose figures the demo's data requests are filled from."""
+        self.stdout.write(
+            "Sending ten months of demands to the communities, with the admission list, once…"
+        )
+        result = build_demo_burden(stdout=self.stdout)
+        if not result.created:
+            self.stdout.write(f"They are already there ({result.demands:,}): using them as is.")
+            return
+        self.stdout.write(f"Sent in {result.seconds:.0f} s.")
 
     def backfill_rollups(self) -> None:
         """A ./var/ made before the daily rollups existed has finished cases and no rollup:
