@@ -16,6 +16,7 @@ urlpatterns = [
     path("notices/", include("gridgov.notices.urls")),
     path("registry/", include("gridgov.registry.urls")),
     path("burden/observatory/", include("gridgov.burden.observatory_urls")),
+    path("burden/", include("gridgov.burden.urls")),
     path("open311/v2/", include("gridgov.open311.urls")),
     path("report/", public.report, name="public_report"),
     path("track/", public.track, name="public_track"),
