@@ -111,6 +111,8 @@ class DemandForm(ServiceForm):
         queryset=AdmittedMatter.objects.none(),
         to_field_name="code",
         required=False,
+        # Without it a RadioSelect drops the empty choice: "none" must be offered.
+        blank=True,
         widget=MatterPicker,
         empty_label=gettext_lazy("None: held for the burden office to decide"),
         help_text=gettext_lazy("Only matters on the admission list today are offered."),

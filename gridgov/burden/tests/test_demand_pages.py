@@ -56,6 +56,7 @@ class SendPageTests(PagesTestCase):
         page = self.client.get(NEW)
         self.assertContains(page, self.neighbour_community.name)
         self.assertContains(page, self.matter.basis)
+        self.assertContains(page, 'name="matter" value=""')
         response = self.client.post(NEW, self.form())
         demand = Demand.objects.get()
         self.assertRedirects(response, demand_url(demand))

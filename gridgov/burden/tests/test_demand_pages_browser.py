@@ -29,6 +29,7 @@ class BurdenBrowserTests(BrowserTestCase):
         self.assertFalse(sender.is_visible(f"text={self.neighbour_community.name}"))
         sender.check(f"[name=recipients][value='{self.community.code}']")
         sender.check(f"[name=matter][value='{self.matter.code}']")
+        self.shot(sender, "burden-send-form")
         sender.click("main form button[type=submit]")
         sender.wait_for_load_state()
         demand = Demand.objects.get()
