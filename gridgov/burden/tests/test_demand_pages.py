@@ -331,3 +331,23 @@ class QueryCountTests(PagesTestCase):
         for n in range(4):
             self.send(title=f"再{n}", recipients=[self.community, self.neighbour_community])
         self.assertEqual([self.count_queries(url) for url in pages], before)
+
+
+class MethodTests(PagesTestCase):
+    def test_the_decisions_take_only_a_post_and_a_visitor_is_sent_to_log_in(self):
+        demand = self.send(matter=None)
+        recipient = self.recipient(demand)
+        urls = [
+            reverse("burden:demand_decision", args=[demand.pk]),
+            reverse("burden:extension_decision", args=[recipient.pk]),
+            reverse("burden:objection_decision", args=[recipient.pk]),
+        ]
+        for url in urls:
+            with self.subTest(url=url):
+                self.assertIn("/login/", self.client.post(url, {"decision": "yes"})["Location"])
+        self.login(self.burden_office)
+        for url in urls:
+            with self.subTest(url=url):
+                self.assertEqual(self.client.get(url).status_code, 405)
+        demand.refresh_from_db()
+        self.assertEqual(demand.admission, Admission.HELD)
