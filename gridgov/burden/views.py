@@ -23,6 +23,7 @@ from gridgov.burden import queries, services
 from gridgov.burden.choices import Admission, RecipientState
 from gridgov.burden.forms import DecisionForm, DemandForm, RespondForm
 from gridgov.burden.models import AdmittedMatter, Demand, DemandRecipient
+from gridgov.burden.observatory_views import may_observe
 
 PER_PAGE = 50
 RESPONSE_ACTIONS = [
@@ -56,7 +57,11 @@ def _state_counts(recipients) -> dict:
 def overview(request):
     _with_part(request)
     user = request.user
-    context = {"may_send": services.may_send(user), "may_answer": services.may_answer(user)}
+    context = {
+        "may_send": services.may_send(user),
+        "may_answer": services.may_answer(user),
+        "may_observe": may_observe(user),
+    }
     if context["may_send"]:
         sent = queries.sent_by_side(user)
         counts = dict(sent.order_by().values_list("admission").annotate(Count("pk")))

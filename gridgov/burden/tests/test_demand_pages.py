@@ -133,7 +133,9 @@ class OverviewTests(PagesTestCase):
         self.assertNotIn("sent_total", response.context)
         self.assertIn((RecipientState.RECEIVED, 1), response.context["inbox_figures"])
         self.login(self.burden_office)
-        self.assertEqual(self.client.get(overview).context["office_held"], 1)
+        response = self.client.get(overview)
+        self.assertEqual(response.context["office_held"], 1)
+        self.assertContains(response, f'href="{reverse("observatory:page")}"')
         for user in (self.grid_worker, self.resident, self.dispatcher):
             self.login(user)
             with self.subTest(user=user.username):
