@@ -387,6 +387,7 @@ SPECTACULAR_SETTINGS = {
         "DemandKindEnum": "gridgov.burden.choices.DemandKind",
         "AdmissionEnum": "gridgov.burden.choices.Admission",
         "RecipientStateEnum": "gridgov.burden.choices.RecipientState",
+        "SecondmentKindEnum": "gridgov.burden.choices.SecondmentKind",
     },
     "PATH_CONVERTER_OVERRIDES": {
         "api_case_number": {"type": "string", "pattern": "^[0-9A-Za-z-]{1,20}$"},
