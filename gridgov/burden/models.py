@@ -104,7 +104,14 @@ class DemandQuerySet(models.QuerySet):
         reached = DemandRecipient.objects.filter(
             demand=OuterRef("pk"), region_path__startswith=path
         )
-        return self.filter(Q(sender_path__startswith=path) | Exists(reached))
+        # A held or refused demand never reached the places it names: the sender's side
+        # and the burden office of the area see it, they do not.
+        reaching = (
+            Q()
+            if user.has_perm("burden.decide_demand")
+            else Q(admission__in=[Admission.ADMITTED, Admission.EXCEPTION])
+        )
+        return self.filter(Q(sender_path__startswith=path) | (Exists(reached) & reaching))
 
 
 class Demand(models.Model):

@@ -84,6 +84,9 @@ class DemandApiTests(ApiTestCase):
         ).json()
         self.assertEqual(held["admission"], Admission.HELD)
         self.assertEqual(self.get(url("inbox"), self.community_staff).json()["results"], [])
+        # Held, it has not reached the community: only the sender and the office see it.
+        self.assertJsonError(self.get(url("demand", held["id"]), self.community_staff), 404)
+        self.assertEqual(self.get(url("demand", held["id"]), self.burden_office).status_code, 200)
         decision = url("decision", held["id"])
         self.assertJsonError(
             self.post(decision, {"admit": True, "reason": "急"}, self.handler), 403
