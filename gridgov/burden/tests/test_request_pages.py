@@ -386,4 +386,9 @@ class RequestPagesBrowserTests(BrowserTestCase):
         community.wait_for_load_state()
         self.fits_the_phone(community, "phone-request-table-community")
         self.assertIn("3", community.inner_text("table.request-table td.cell-typed"))
+        # The sender, back at a desk: both rows, the typed cell with when and who.
+        sender.set_viewport_size(self.DESKTOP)
+        sender.reload()
+        self.assertIn("community", sender.inner_text("table.request-table td.cell-typed"))
+        self.shot(sender, "request-table")
         self.assertEqual(self.console_errors, [])
