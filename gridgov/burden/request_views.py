@@ -41,18 +41,14 @@ def _with_part(user):
 
 
 def _request(user, pk) -> DataRequest:
-    """The data request of a demand the user sees. A held or refused one never went down:
-    the places it names do not see it (as on the demand's page)."""
+    """The data request of a demand the user sees (a held or refused one: not the places it
+    names, which it never reached)."""
     _with_part(user)
     demand = get_visible_or_404(
         Demand.objects.select_related("matter", "sender_department", "sender_region", "sent_by"),
         user,
         pk=pk,
     )
-    if not demand.reaches_communities and not (
-        queries.on_sender_side(user, demand) or services.may_decide(user)
-    ):
-        raise Http404
     request = (
         DataRequest.objects.select_related("answered_from__demand").filter(demand=demand).first()
     )
