@@ -9,6 +9,8 @@ app_name = "burden-secondments-api"
 urlpatterns = [
     path("burden/secondments", views.SecondmentListView.as_view(), name="list"),
     path("burden/secondments/counts", views.SecondmentCountsView.as_view(), name="counts"),
-    path("burden/secondments/<int:pk>", views.SecondmentDetailView.as_view(), name="detail"),
-    path("burden/secondments/<int:pk>/return", views.SecondmentReturnView.as_view(), name="return"),
+    path("burden/secondments/<api_id:pk>", views.SecondmentDetailView.as_view(), name="detail"),
+    path(
+        "burden/secondments/<api_id:pk>/return", views.SecondmentReturnView.as_view(), name="return"
+    ),
 ]
