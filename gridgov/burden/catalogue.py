@@ -3,7 +3,8 @@ picks from instead of asking the communities (一数一源、一次采集、多�
 
 - the registry (as registered on the day the table is filled): residents by residence
   type, age band and tag, households, dwellings by use, organisations by kind;
-- the cases received in the period: intake, closed, overdue and the rates;
+- the cases received in the period: intake, closed, overdue and the rates, and intake per
+  first-level category;
 - the grid workers' patrols in the period: visits, households visited and the share of
   households visited.
 
@@ -11,22 +12,26 @@ picks from instead of asking the communities (一数一源、一次采集、多�
 queries per source, whatever the number of areas.
 """
 
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count
+from django.db.models import Count, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gridgov.cases.choices import OPEN_STATUSES
+from gridgov.cases.models import Case, Category
 from gridgov.metrics import figures as case_figures
+from gridgov.metrics.models import DailyRollup
 from gridgov.regions.models import Region
 from gridgov.registry.choices import DwellingUse, OrganisationKind, ResidenceType
 from gridgov.registry.figures import AGE_BANDS, area_figures
 from gridgov.registry.models import PatrolLog, Tag, under
 
-REGISTRY, CASES, PATROL = "registry", "cases", "patrol"
+REGISTRY, CASES, CATEGORIES, PATROL = "registry", "cases", "categories", "patrol"
 
 
 @dataclass(frozen=True)
@@ -169,6 +174,19 @@ def catalogue() -> list[Figure]:
             CASES,
             lambda f: _percent(f.rate("on_time")),
         ),
+    ]
+    figures += [
+        Figure(
+            f"cases.category.{category.code}",
+            _("Cases received: %(category)s") % {"category": category.name},
+            _("Cases in the period by category"),
+            _("cases"),
+            CATEGORIES,
+            lambda f, code=category.code: f.get(code, 0),
+        )
+        for category in Category.objects.filter(parent=None).order_by("code")
+    ]
+    figures += [
         Figure(
             "patrol.visits", _("Patrol visits"), patrol, _("visits"), PATROL, lambda f: f["visits"]
         ),
@@ -224,13 +242,15 @@ def fill(areas: list[Region], first: date, last: date, keys) -> dict[str, dict]:
     sources = {figure.source for figure in wanted}
     paths = [area.path for area in areas]
     start, end = _midnight(first), _midnight(last + timedelta(days=1))
-    computed = {REGISTRY: {}, CASES: {}, PATROL: {}}
+    computed = {REGISTRY: {}, CASES: {}, CATEGORIES: {}, PATROL: {}}
     if REGISTRY in sources or PATROL in sources:
         computed[REGISTRY] = area_figures(paths)
     if CASES in sources:
         root = _common_root(areas)
         for length in sorted({len(path) for path in paths}):
             computed[CASES].update(case_figures.area_figures(root, length, start, end))
+    if CATEGORIES in sources:
+        computed[CATEGORIES] = _received_by_category(paths, first, last, start, end)
     if PATROL in sources:
         computed[PATROL] = _patrols(paths, start, end, computed[REGISTRY])
     table = {}
@@ -240,9 +260,57 @@ def fill(areas: list[Region], first: date, last: date, keys) -> dict[str, dict]:
             found = computed[figure.source].get(path)
             if figure.source == CASES and found is None:
                 found = case_figures.Figures(kind="", code="", name="")
+            if figure.source == CATEGORIES and found is None:
+                found = {}
             row[figure.key] = figure.value(found) if found is not None else None
         table[path] = row
     return table
+
+
+def _received_by_category(paths, first, last, start, end) -> dict[str, Counter]:
+    """Cases received per area and first-level category: the finished ones from the daily
+    rollups, the open ones from the case table (as gridgov.metrics counts them)."""
+    root_of = _category_roots()
+    received = defaultdict(Counter)
+    for length in sorted({len(path) for path in paths}):
+        area = Substr("region_path", 1, length)
+        finished = (
+            DailyRollup.objects.filter(under(paths), day__gte=first, day__lte=last)
+            .annotate(area=area)
+            .values_list("area", "category_id")
+            .annotate(n=Sum("received"))
+            .order_by()
+        )
+        still_open = (
+            Case.objects.filter(
+                under(paths),
+                status__in=OPEN_STATUSES,
+                received_at__gte=start,
+                received_at__lt=end,
+            )
+            .annotate(area=area)
+            .values_list("area", "category_id")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        for rows in (finished, still_open):
+            for path, category, n in rows:
+                if category in root_of and n:
+                    received[path][root_of[category]] += n
+    return received
+
+
+def _category_roots() -> dict[int, str]:
+    """Every category's first-level ancestor's code, by id."""
+    parents = dict(Category.objects.values_list("pk", "parent_id"))
+    codes = dict(Category.objects.values_list("pk", "code"))
+    roots = {}
+    for pk in parents:
+        top = pk
+        while parents.get(top):
+            top = parents[top]
+        roots[pk] = codes[top]
+    return roots
 
 
 def _patrols(paths, start, end, registry: dict) -> dict[str, dict]:

@@ -127,6 +127,20 @@ class DataRequestTests(CaseTestCase):
             [c.label for c in data_requests.missing_columns(recipient)], ["本月开展志愿服务次数"]
         )
 
+    def test_intake_per_first_level_category_adds_up_to_the_intake(self):
+        self.dispatched()  # open: counted from the case table, the closed one from rollups
+        root = self.litter
+        while root.parent_id:
+            root = root.parent
+        key = f"cases.category.{root.code}"
+        request = self.request(
+            columns=[ColumnInput(figure="cases.received"), ColumnInput(figure=key)],
+            recipients=[self.community],
+        )
+        row = self.row(request, self.community)
+        self.assertEqual(row.values["2"], 2)
+        self.assertEqual(row.values["2"], row.values["1"])
+
     def test_a_table_the_platform_fills_whole_is_answered_at_once(self):
         request = self.request(columns=[ColumnInput(figure=key) for key in FIGURES])
         states = set(request.demand.recipients.values_list("state", flat=True))
