@@ -126,6 +126,7 @@ INSTALLED_APPS = [
     "gridgov.notices",
     "gridgov.registry",
     "gridgov.burden",
+    "gridgov.emergency",
 ]
 
 MIDDLEWARE = [

@@ -225,6 +225,13 @@ class Person(models.Model):
 
     objects = RegistryQuerySet.as_manager()
 
+    # (sealed column, index column, what it is sealed as, what it is indexed as): what key
+    # rotation (rotation.py) re-seals; every model holding sealed numbers names its own.
+    sealed_columns = [
+        ("document_sealed", "document_index", "person.document", "document"),
+        ("phone_sealed", "phone_index", "person.phone", "phone"),
+    ]
+
     class Meta:
         verbose_name = _("person")
         verbose_name_plural = _("persons")
@@ -429,6 +436,10 @@ class Organisation(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = RegistryQuerySet.as_manager()
+
+    sealed_columns = [
+        ("contact_phone_sealed", "contact_phone_index", "organisation.contact_phone", "phone"),
+    ]
 
     class Meta:
         verbose_name = _("organisation")

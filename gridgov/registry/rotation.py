@@ -2,21 +2,19 @@
 the current index key, in place. Run after putting a new key first in REGISTRY_KEYS (or
 REGISTRY_HMAC_KEYS) with the old ones still listed after it; then the old ones can go."""
 
-from gridgov.registry import crypto, identity
-from gridgov.registry.models import Organisation, Person
+from django.apps import apps
 
-# (model, sealed column, index column, what the value is sealed as, what it is indexed as)
-SEALED = [
-    (Person, "document_sealed", "document_index", "person.document", "document"),
-    (Person, "phone_sealed", "phone_index", "person.phone", "phone"),
-    (
-        Organisation,
-        "contact_phone_sealed",
-        "contact_phone_index",
-        "organisation.contact_phone",
-        "phone",
-    ),
-]
+from gridgov.registry import crypto, identity
+
+
+def sealed_columns():
+    """(model, sealed column, index column, sealed as, indexed as) of every model that
+    names its sealed columns: the registry's and any other app's (emergency's arrivals)."""
+    return [
+        (model, *columns)
+        for model in apps.get_models()
+        for columns in getattr(model, "sealed_columns", ())
+    ]
 
 
 def _index_column(kind: str, row) -> str:
@@ -25,7 +23,7 @@ def _index_column(kind: str, row) -> str:
 
 def rotate(batch: int) -> dict[str, int]:
     counts = {}
-    for model, sealed, index, column, kind in SEALED:
+    for model, sealed, index, column, kind in sealed_columns():
         done = 0
         rows = model.objects.exclude(**{sealed: ""}).order_by("pk")
         last = 0
