@@ -19,11 +19,8 @@ communities; few cases): each holds one half of what a table is filled from. It 
 """
 
 import argparse
-import os
-import platform
 import random
 import statistics
-import subprocess
 import sys
 import time
 from datetime import date, datetime, timedelta
@@ -31,6 +28,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.append(str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from benchsetup import django_on, machine  # noqa: E402
 
 
 def main():
@@ -39,48 +39,16 @@ def main():
     parser.add_argument("--demands", type=int, default=2000)
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
-    env = {
-        **os.environ,
-        "DATABASE_URL": args.database_url,
-        "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-burden"),
-        "ALLOWED_HOSTS": "testserver",
-    }
-    os.environ.update(env)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gridgov.settings")
-    subprocess.run(["gridgov", "migrate", "-v", "0"], env=env, check=True)
-    import django
-
-    django.setup()
+    django_on(args.database_url, "bench-burden")
     from django.db import connection
-    from django.utils import translation
 
-    translation.activate("zh-hans")
-    print(_machine(connection))
+    print(machine(connection))
     city, communities = _city()
     print(f"city {city.name}: {len(communities):,} communities; {_sizes()}")
     first, last = _last_full_month()
     fill(communities, first, last, args.repeat)
     send(city, communities, first, last, args.repeat)
     observe(city, communities, args.demands, args.repeat)
-
-
-def _machine(connection) -> str:
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor(),
-    )
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        server = cursor.fetchone()[0]
-    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return (
-        f"machine: {cpu}, {os.cpu_count()} cores, {memory:.0f} GiB; Python "
-        f"{platform.python_version()}; {connection.vendor} {server}"
-    )
 
 
 def _city():

@@ -20,11 +20,8 @@ sealed, blind-indexed numbers, tags, organisations) are built there the first ti
 
 import argparse
 import io
-import os
-import platform
 import random
 import statistics
-import subprocess
 import sys
 import time
 from datetime import date, timedelta
@@ -33,6 +30,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.append(str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from benchsetup import django_on, machine  # noqa: E402
 
 
 def main():
@@ -53,23 +53,10 @@ def main():
     args = parser.parse_args()
 
     _create_database(args.database_url)
-    env = {
-        **os.environ,
-        "DATABASE_URL": args.database_url,
-        "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-registry"),
-        "ALLOWED_HOSTS": "testserver",
-    }
-    os.environ.update(env)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gridgov.settings")
-    subprocess.run(["gridgov", "migrate", "-v", "0"], env=env, check=True)
-    import django
-
-    django.setup()
+    django_on(args.database_url, "bench-registry")
     from django.db import connection
-    from django.utils import translation
 
-    translation.activate("zh-hans")
-    print(_machine(connection))
+    print(machine(connection))
     populate(args.persons)
     copy_districts(args.copies)
     lookups(args.lookups)
@@ -87,25 +74,6 @@ def _create_database(url: str) -> None:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
             conn.execute(f'CREATE DATABASE "{name}"')
             print(f"created database {name}")
-
-
-def _machine(connection) -> str:
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor(),
-    )
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        server = cursor.fetchone()[0]
-    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return (
-        f"machine: {cpu}, {os.cpu_count()} cores, {memory:.0f} GiB; Python "
-        f"{platform.python_version()}; {connection.vendor} {server}"
-    )
 
 
 def populate(persons: int) -> None:
