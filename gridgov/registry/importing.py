@@ -35,7 +35,7 @@ from django.utils.translation import gettext as _
 from gridgov.lib.masking import fold_digits
 from gridgov.regions.choices import Level
 from gridgov.regions.models import Region
-from gridgov.registry import crypto, identity, services
+from gridgov.registry import crypto, identity, rollups, services
 from gridgov.registry.choices import DocumentType, Relation, ResidenceType, Sex
 from gridgov.registry.models import Household, Person, Room, Tag
 
@@ -437,7 +437,7 @@ def import_people(
     _resolve_rooms(rows, community, create_rooms, report)
     _find_duplicates(rows, report)
     try:
-        with transaction.atomic():
+        with transaction.atomic(), rollups.batched():
             _write(actor, rows, community, report, via)
             report.applied = report.ok and not dry_run
             if not report.applied:

@@ -11,7 +11,12 @@ record they count:
   take turns and each sees what the other left) and adds the difference;
 - every delete, a cascade included, takes the row's counts away (post_delete);
 - `person.tags.add()/set()` add through m2m_changed (they bypass PersonTag.save);
-- bulk writers (the demo population) call `rebuild` afterwards.
+- bulk writers (the demo population) call `rebuild` afterwards;
+- a long transaction of many saves (an import) runs inside `batched`: its changes are
+  added up in memory and written once at the end. Written row by row, every update of the
+  same few count rows leaves a row version PostgreSQL cannot clean up before the commit,
+  and each later update walks the longer chain: an import's time grew with the square of
+  its rows.
 
 Age bands move every day while birth years do not: figures.py adds up birth years and
 counts only the persons born in part of the boundary years live, through an index.
@@ -22,6 +27,7 @@ replaces them by it.
 
 from collections import Counter
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.db import connection, models, transaction
@@ -205,8 +211,34 @@ def connect() -> None:
     m2m_changed.connect(_tags_added, sender=PersonTag, dispatch_uid="registry-count-tags")
 
 
+_pending: ContextVar[Counter | None] = ContextVar("registry_pending_counts", default=None)
+
+
+@contextmanager
+def batched():
+    """Inside it, counts changed by saves are held and written once, when it ends without
+    an error. Use it inside the transaction of the saves (the counts must commit with
+    them); nested, the outer batch writes them."""
+    if _pending.get() is not None:
+        yield
+        return
+    token = _pending.set(Counter())
+    try:
+        yield
+        held = _pending.get()
+    finally:
+        _pending.reset(token)
+    # A dry run marks its transaction for rollback: what it held would be undone anyway.
+    if not transaction.get_rollback():
+        apply(held)
+
+
 def apply(delta: Counter) -> None:
     """Add each key's change to its row, in one statement; a missing row is created."""
+    held = _pending.get()
+    if held is not None:
+        held.update(delta)
+        return
     changes = sorted((key, n) for key, n in delta.items() if n)
     if not changes:
         return

@@ -14,13 +14,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import Client, TransactionTestCase, override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 from openpyxl import Workbook
 
 from gridgov.accounts.tests.base import build_cast
-from gridgov.registry import services
-from gridgov.registry.models import Household, Person, RecordChange, Room
+from gridgov.registry import rollups, services
+from gridgov.registry.figures import registry_figures
+from gridgov.registry.models import CommunityCount, Household, Person, RecordChange, Room
 from gridgov.registry.tests.base import (
     RegistryTestCase,
     build_registry_cast,
@@ -400,20 +402,39 @@ class PageImportTests(ImportCase):
         checked = self.post(xlsx_bytes(good_rows()), action="check")
         self.assertContains(checked, "检查通过，可以导入")
         self.assertEqual(self.counts(), counts)
-        imported = self.post(xlsx_bytes(good_rows()))
+        with CaptureQueriesContext(connection) as queries:
+            imported = self.post(xlsx_bytes(good_rows()))
         self.assertContains(imported, "已导入")
         self.assertEqual(
             Person.objects.filter(region_path__startswith=self.community.path).count(), 3
         )
         self.assertNotContains(imported, WANG)
+        # The community's counts are right, written in one statement for the whole file.
+        self.assertEqual(rollups.differences(), [])
+        self.assertEqual(registry_figures([self.community.path]).population, 3)
+        count_writes = [q for q in queries if "registry_communitycount" in q["sql"]]
+        self.assertEqual(len(count_writes), 1)
 
     def test_a_bad_row_on_the_page_imports_nothing(self):
         self.login(self.street_staff)
         rows = good_rows()
         rows[2][6] = "滨江苑1幢8单元808"
         counts = self.counts()
+        kept = list(
+            CommunityCount.objects.order_by("pk").values_list(
+                "community_path", "figure", "key", "count"
+            )
+        )
         response = self.post(xlsx_bytes(rows))
         self.assertContains(response, "未导入任何数据", status_code=400)
+        self.assertEqual(
+            list(
+                CommunityCount.objects.order_by("pk").values_list(
+                    "community_path", "figure", "key", "count"
+                )
+            ),
+            kept,
+        )
         self.assertContains(
             response,
             "<td>4</td><td>住址</td><td>滨江苑1幢 没有 8单元808 室。</td>",
