@@ -196,6 +196,67 @@ CATALOGUE = [
     ("hotline", HOTLINE, HOTLINE_SUBJECTS),
 ]
 
+# 疫情防控 emergency help: offered only where a region is in emergency mode, with deadlines
+# in hours (an urgent medical need within 2 hours, as the cities' command centres ran it).
+EMERGENCY_STANDARD = "emergency mode (local)"
+EMERGENCY = (
+    "X01",
+    "疫情防控应急求助",
+    [
+        ("X0101", "滞留人员求助", C, "", "emergency", "因管控滞留、无处安置", "安置或协调返程"),
+        ("X0102", "就医需求", S, "", "emergency", "急症、透析、孕产、慢病用药", "送医或送药到位"),
+        ("X0103", "生活物资", C, "", "normal", "封控区域缺少食品或生活必需品", "物资送达"),
+        ("X0104", "出行需求", S, "", "normal", "必要出行的通行与证明", "答复并办理"),
+    ],
+)
+# (category code or the group's, accept hours, handle hours, verify hours) for every urgency.
+EMERGENCY_DEADLINES = (("X01", 1, 24, 24), ("X0102", 1, 2, 12))
+
+
+def load_emergency(category_model, deadline_model) -> int:
+    """Create the emergency-help categories and their deadlines in hours."""
+    code, name, leaves = EMERGENCY
+    parent, created = category_model.objects.get_or_create(
+        code=code,
+        defaults={
+            "name": name,
+            "kind": "hotline",
+            "standard": EMERGENCY_STANDARD,
+            "emergency_only": True,
+        },
+    )
+    for leaf_code, leaf_name, owner, department, urgency, admit, close in leaves:
+        _leaf, made = category_model.objects.get_or_create(
+            code=leaf_code,
+            defaults={
+                "name": leaf_name,
+                "kind": "hotline",
+                "standard": EMERGENCY_STANDARD,
+                "parent": parent,
+                "owner": owner,
+                "department_short_name": department,
+                "default_urgency": urgency,
+                "admission_standard": admit,
+                "closure_standard": close,
+                "emergency_only": True,
+            },
+        )
+        created += made
+    for category_code, accept, handle, verify in EMERGENCY_DEADLINES:
+        category = category_model.objects.get(code=category_code)
+        for urgency in ("emergency", "utility", "normal", "complex"):
+            deadline_model.objects.get_or_create(
+                category=category,
+                urgency=urgency,
+                defaults={
+                    "accept_hours": accept,
+                    "handle_amount": handle,
+                    "handle_unit": "hours",
+                    "verify_hours": verify,
+                },
+            )
+    return created
+
 
 def load(category_model) -> int:
     """Create the starter catalogue with the given model class (a migration's historical one).

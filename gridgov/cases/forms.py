@@ -104,8 +104,15 @@ def leaf_categories():
 
 
 def intake_categories():
-    """The categories a case may be filed under, with what intake reads of their parents."""
-    return leaf_categories().select_related("parent")
+    """The categories a case may be filed under, with what intake reads of their parents.
+    Emergency-help categories only while some region is in emergency mode (build_case
+    checks the case's own place)."""
+    from gridgov.emergency.models import EmergencyArea
+
+    categories = leaf_categories().select_related("parent")
+    if not EmergencyArea.objects.filter(closed_at__isnull=True).exists():
+        categories = categories.exclude(emergency_only=True)
+    return categories
 
 
 class CaseActionForm(forms.Form):

@@ -103,6 +103,14 @@ class Category(models.Model):
     admission_standard = models.TextField(_("registration standard (立案标准)"), blank=True)
     closure_standard = models.TextField(_("closure standard (结案标准)"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    emergency_only = models.BooleanField(
+        _("emergency mode only"),
+        default=False,
+        help_text=_(
+            "Offered only where a region is in emergency mode (help for people "
+            "stranded, medical care, supplies, travel)."
+        ),
+    )
 
     class Meta:
         verbose_name = _("category")

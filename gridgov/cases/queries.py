@@ -44,6 +44,7 @@ WORKLISTS = {
     "to_close": Worklist("to_close", _("To close")),
     "disputes": Worklist("disputes", _("Dispatch disputes")),
     "dissatisfied": Worklist("dissatisfied", _("Dissatisfied follow-ups")),
+    "emergency": Worklist("emergency", _("Emergency help")),
     "all": Worklist("all", _("All cases")),
 }
 
@@ -79,8 +80,15 @@ ROLE_WORKLISTS = {
 
 
 def worklists_for(user) -> list[Worklist]:
+    """The user's piles; where they work in emergency mode, the open emergency-help cases
+    come first (emergency/services.open_areas_for)."""
+    from gridgov.emergency.services import open_areas_for
+
     role = Role.ADMINISTRATOR if user.is_superuser else user.role
-    return [WORKLISTS[key] for key in ROLE_WORKLISTS.get(role, ["all"])]
+    lists = [WORKLISTS[key] for key in ROLE_WORKLISTS.get(role, ["all"])]
+    if open_areas_for(user).exists():
+        lists.insert(0, WORKLISTS["emergency"])
+    return lists
 
 
 def _my_unit_assignments(user) -> QuerySet:
@@ -135,6 +143,8 @@ def worklist_q(user, key: str, now: datetime) -> Q:
         # A reopen moves the case back to handling and clears its rating, so only ratings
         # nobody has acted on yet stay here.
         return Q(status=Status.RATED) & (Q(solved=False) | Q(satisfaction=Satisfaction.UNSATISFIED))
+    if key == "emergency":
+        return Q(category__emergency_only=True, status__in=sorted(s.value for s in OPEN_STATUSES))
     if key == "all":
         return Q()
     raise KeyError(key)
@@ -150,6 +160,7 @@ def worklist(user, key: str, now: datetime | None = None) -> QuerySet:
 # Tabs whose piles hold only open cases: their counts read the open backlog, through the
 # partial indexes on the open cases, never the whole history of the scope.
 OPEN_WORKLISTS = {
+    "emergency",
     "to_register",
     "to_dispatch",
     "returned",

@@ -300,6 +300,8 @@ def build_case(actor, cleaned, *, idempotency_key=None, at, region=None, lookups
     nothing. `region`: where the point falls, when the caller has located it already."""
     region = region or _place(cleaned)
     category = cleaned.get("category")
+    if category is not None and category.emergency_only:
+        _check_in_emergency(category, region)
     case = Case(
         channel=cleaned["channel"],
         case_type=cleaned["case_type"],
@@ -339,6 +341,17 @@ def receive_event(case: Case, actor, at) -> CaseEvent:
     return _new_event(
         case, actor, Action.RECEIVE, "", Status.RECEIVED, at=at, data={"channel": case.channel}
     )
+
+
+def _check_in_emergency(category, region) -> None:
+    from gridgov.emergency.services import in_emergency
+
+    if not in_emergency(region.path):
+        message = _(
+            "“%(category)s” is for regions in emergency mode, and %(region)s is not: "
+            "choose another category."
+        ) % {"category": category.name, "region": region.name}
+        raise InvalidInput(message, {"category": [{"message": message}]})
 
 
 def _default_urgency(category) -> str:

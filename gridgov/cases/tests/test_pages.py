@@ -66,7 +66,7 @@ class WorklistTests(CaseTestCase):
         self.login(self.dispatcher)
         for _ in range(3):
             self.registered()
-        with self.assertNumQueries(10) as first:
+        with self.assertNumQueries(11) as first:
             self.client.get(reverse("cases:worklist"), {"list": "to_dispatch"})
         for _ in range(5):
             self.registered()

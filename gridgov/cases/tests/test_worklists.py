@@ -118,11 +118,11 @@ class TabCountTests(CaseTestCase):
         self.registered()
         url = f"{WORKLIST}?list=to_dispatch&q=垃圾&sort=deadline"
         self.client.get(url)
-        with self.assertNumQueries(10):
+        with self.assertNumQueries(11):
             self.client.get(url)
         for _ in range(4):
             self.registered()
-        with self.assertNumQueries(10):
+        with self.assertNumQueries(11):
             response = self.client.get(url)
         self.assertEqual(len(numbers(response)), 5)
 
