@@ -41,6 +41,9 @@ class Row:
     region: Region
     day: date
     counts: dict
+    # The line of the file it came from, to name it in a problem (an import's rows are
+    # numbered as the spreadsheet numbers them, not as the list does).
+    number: int | None = None
 
 
 def _check(row: Row) -> list[str]:
@@ -154,10 +157,10 @@ def _new_case(figure: DailyFigure) -> None:
 
 
 def _label_row(number, row, problem, total) -> str:
-    if total == 1:
+    if total == 1 and row.number is None:
         return problem
     return _("Row %(row)s (%(region)s, %(day)s): %(problem)s") % {
-        "row": number,
+        "row": row.number or number,
         "region": row.region.name,
         "day": row.day.isoformat() if row.day else "-",
         "problem": problem,

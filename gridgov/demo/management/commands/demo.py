@@ -12,6 +12,7 @@ from gridgov.cases.models import Case
 from gridgov.demo.burden import build_demo_burden
 from gridgov.demo.cases import build_demo_cases
 from gridgov.demo.city import DEMO_PASSWORD, DemoCity, build_demo_city
+from gridgov.demo.emergency import build_demo_emergency
 from gridgov.demo.population import DEFAULT_PERSONS, build_demo_population
 from gridgov.metrics.models import AreaDailyRollup
 from gridgov.triage import classifier, training
@@ -41,8 +42,14 @@ class Command(BaseCommand):
             default=DEFAULT_PERSONS,
             help="persons to generate in the demo city's buildings, the first time (0: none)",
         )
+        parser.add_argument(
+            "--emergency",
+            action="store_true",
+            help="also play a few weeks of an outbreak over the demo district, once: emergency "
+            "mode, risk areas, arrivals with measures, daily figures, certifications",
+        )
 
-    def handle(self, *args, addr, port, no_serve, cases, persons, **options):
+    def handle(self, *args, addr, port, no_serve, cases, persons, emergency, **options):
         self.stdout.write("Migrating the database…")
         call_command("migrate", interactive=False, verbosity=0)
         demo = self.prepare_city()
@@ -51,6 +58,8 @@ class Command(BaseCommand):
         if persons > 0:
             self.prepare_population(persons)
         self.prepare_burden()
+        if emergency:
+            self.prepare_emergency()
         self.backfill_rollups()
         self.print_accounts(demo)
         if not no_serve:
@@ -116,6 +125,14 @@ class Command(BaseCommand):
             self.stdout.write(f"They are already there ({result.demands:,}): using them as is.")
             return
         self.stdout.write(f"Sent in {result.seconds:.0f} s.")
+
+    def prepare_emergency(self) -> None:
+        self.stdout.write("Playing a few weeks of an outbreak over the demo district, once…")
+        result = build_demo_emergency(stdout=self.stdout)
+        if not result.created:
+            self.stdout.write("Emergency mode has data already: using it as is.")
+            return
+        self.stdout.write(f"Played in {result.seconds:.0f} s.")
 
     def backfill_rollups(self) -> None:
         """A ./var/ made before the daily rollups existed has finished cases and no rollup:
