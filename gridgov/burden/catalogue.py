@@ -16,6 +16,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from os.path import commonprefix
 
 from django.db.models import Count, Sum
 from django.db.models.functions import Substr
@@ -29,7 +30,7 @@ from gridgov.metrics.models import DailyRollup
 from gridgov.regions.models import Region
 from gridgov.registry.choices import DwellingUse, OrganisationKind, ResidenceType
 from gridgov.registry.figures import AGE_BANDS, area_figures
-from gridgov.registry.models import PatrolLog, Tag, under
+from gridgov.registry.models import PatrolLog, Tag
 
 REGISTRY, CASES, CATEGORIES, PATROL = "registry", "cases", "categories", "patrol"
 
@@ -267,28 +268,45 @@ def fill(areas: list[Region], first: date, last: date, keys) -> dict[str, dict]:
     return table
 
 
+def _by_length(paths) -> dict[int, list[str]]:
+    by_length = defaultdict(list)
+    for path in paths:
+        by_length[len(path)].append(path)
+    return dict(sorted(by_length.items()))
+
+
+def _in_areas(queryset, areas: list[str], length: int):
+    """The rows of `queryset` under one of `areas` (paths `length` long), annotated with
+    their area. Thousands of areas as one LIKE each made every row try every pattern
+    (seconds for a city's communities); their shared prefix, which the path indexes serve,
+    and the area looked up in a set do not."""
+    return (
+        queryset.filter(region_path__startswith=commonprefix(areas))
+        .annotate(area=Substr("region_path", 1, length))
+        .filter(area__in=areas)
+    )
+
+
 def _received_by_category(paths, first, last, start, end) -> dict[str, Counter]:
     """Cases received per area and first-level category: the finished ones from the daily
     rollups, the open ones from the case table (as gridgov.metrics counts them)."""
     root_of = _category_roots()
     received = defaultdict(Counter)
-    for length in sorted({len(path) for path in paths}):
-        area = Substr("region_path", 1, length)
+    for length, areas in _by_length(paths).items():
         finished = (
-            DailyRollup.objects.filter(under(paths), day__gte=first, day__lte=last)
-            .annotate(area=area)
+            _in_areas(DailyRollup.objects.filter(day__gte=first, day__lte=last), areas, length)
             .values_list("area", "category_id")
             .annotate(n=Sum("received"))
             .order_by()
         )
         still_open = (
-            Case.objects.filter(
-                under(paths),
-                status__in=OPEN_STATUSES,
-                received_at__gte=start,
-                received_at__lt=end,
+            _in_areas(
+                Case.objects.filter(
+                    status__in=OPEN_STATUSES, received_at__gte=start, received_at__lt=end
+                ),
+                areas,
+                length,
             )
-            .annotate(area=area)
             .values_list("area", "category_id")
             .annotate(n=Count("pk"))
             .order_by()
@@ -315,10 +333,11 @@ def _category_roots() -> dict[int, str]:
 
 def _patrols(paths, start, end, registry: dict) -> dict[str, dict]:
     visits = {}
-    for length in sorted({len(path) for path in paths}):
+    for length, areas in _by_length(paths).items():
         rows = (
-            PatrolLog.objects.filter(under(paths), visited_at__gte=start, visited_at__lt=end)
-            .annotate(area=Substr("region_path", 1, length))
+            _in_areas(
+                PatrolLog.objects.filter(visited_at__gte=start, visited_at__lt=end), areas, length
+            )
             .values("area")
             .annotate(visits=Count("pk"), households_visited=Count("household", distinct=True))
             .order_by()

@@ -141,6 +141,26 @@ class DataRequestTests(CaseTestCase):
         self.assertEqual(row.values["2"], 2)
         self.assertEqual(row.values["2"], row.values["1"])
 
+    def test_a_street_and_its_community_in_one_table_each_count_their_own(self):
+        self.dispatched()
+        root = self.litter
+        while root.parent_id:
+            root = root.parent
+        columns = [
+            ColumnInput(figure=key)
+            for key in ("cases.received", f"cases.category.{root.code}", "patrol.visits")
+        ]
+        places = [self.street, self.community, self.neighbour_community, self.other_community]
+        request = self.request(self.admin, columns=columns, recipients=places)
+        for place in places:
+            alone = self.request(
+                self.admin, columns=columns, recipients=[place], title=f"单独 {place.code}"
+            )
+            with self.subTest(place=place.name):
+                self.assertEqual(self.row(request, place).values, self.row(alone, place).values)
+        self.assertEqual(self.row(request, self.street).values, {"1": 2, "2": 2, "3": 1})
+        self.assertEqual(self.row(request, self.other_community).values, {"1": 0, "2": 0, "3": 0})
+
     def test_a_table_the_platform_fills_whole_is_answered_at_once(self):
         request = self.request(columns=[ColumnInput(figure=key) for key in FIGURES])
         states = set(request.demand.recipients.values_list("state", flat=True))

@@ -113,6 +113,18 @@ class ObservatoryTests(BurdenTestCase):
         office = senders[self.street.name]
         self.assertEqual((office.sent, office.short_deadline), (1, 1))
 
+    def test_a_street_is_a_place_of_its_own_beside_its_communities(self):
+        self.send(kind=DemandKind.TASK, recipients=[self.street], now=at(date(2026, 11, 3)))
+        self.send(kind=DemandKind.TASK, recipients=[self.community], now=at(date(2026, 11, 4)))
+        seen = observatory.observe(self.district, date(2026, 11, 1), date(2026, 11, 30))
+        self.assertEqual(
+            sorted((place.code, place.name, place.received) for place in seen.places),
+            [
+                (self.street.code, self.street.name, 1),
+                (self.community.code, self.community.name, 1),
+            ],
+        )
+
     def test_a_repeat_answered_from_the_earlier_request_is_counted_as_avoided(self):
         columns = [ColumnInput(figure="registry.population")]
         self.data_request(columns, [self.community], date(2026, 11, 3))
