@@ -389,6 +389,11 @@ SPECTACULAR_SETTINGS = {
         "AdmissionEnum": "gridgov.burden.choices.Admission",
         "RecipientStateEnum": "gridgov.burden.choices.RecipientState",
         "SecondmentKindEnum": "gridgov.burden.choices.SecondmentKind",
+        "LevelEnum": "gridgov.regions.choices.Level",
+        # Emergency mode: a risk area's level (never "none"), an arrival origin's level.
+        "RiskAreaLevelEnum": "gridgov.emergency.api_serializers.AREA_LEVELS",
+        "RiskLevelEnum": "gridgov.emergency.choices.RiskLevel",
+        "CertificationStateEnum": "gridgov.emergency.models.CertificationState",
     },
     "PATH_CONVERTER_OVERRIDES": {
         "api_case_number": {"type": "string", "pattern": "^[0-9A-Za-z-]{1,20}$"},

@@ -56,6 +56,8 @@ class ArrivalInput:
 class RowError:
     row: int
     messages: list[str] = field(default_factory=list)
+    # The same messages by ArrivalInput field, for an import to name the column.
+    fields: dict[str, str] = field(default_factory=dict)
 
     def __str__(self):
         return _("Row %(row)s: %(problems)s") % {
@@ -230,9 +232,13 @@ def report(actor, data: ArrivalInput) -> Arrival:
     return arrival
 
 
-def report_many(actor, rows: list[tuple[int, ArrivalInput]]) -> list[Arrival]:
+def report_many(
+    actor, rows: list[tuple[int, ArrivalInput]], *, dry_run: bool = False
+) -> list[Arrival]:
     """A spreadsheet's or an API batch's arrivals, decided against one risk index: all
-    written, or ArrivalsRefused naming every bad row and nothing written."""
+    written, or ArrivalsRefused naming every bad row and nothing written. With dry_run
+    every row is checked and decided but nothing is written: the arrivals come back
+    unsaved, to preview."""
     if not may_report(actor):
         raise PermissionDenied
     if not rows:
@@ -242,11 +248,13 @@ def report_many(actor, rows: list[tuple[int, ArrivalInput]]) -> list[Arrival]:
     for number, data in rows:
         errors, decision = _check(data, actor, decider)
         if errors:
-            problems.append(RowError(number, list(errors.values())))
+            problems.append(RowError(number, list(errors.values()), errors))
         else:
             accepted.append((data, decision))
     if problems:
         raise ArrivalsRefused(problems)
+    if dry_run:
+        return [_build(data, actor, decision, decider.version) for data, decision in accepted]
     with transaction.atomic():
         return _write(
             [

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET
 from gridgov.accounts.scoping import get_visible_or_404
 from gridgov.burden import observatory
 from gridgov.burden.observatory_views import may_observe
+from gridgov.emergency import dashboard as emergency
 from gridgov.lib import xlsx
 from gridgov.metrics import figures as metrics
 from gridgov.regions.models import Region
@@ -90,6 +91,8 @@ def dashboard(request):
         "child_level": children[0].figures.kind if children else "",
         "registry_cards": _registry_cards(request.user, region),
         "burden_cards": _burden_cards(request.user, region),
+        # On a wartime footing the dashboard leads with the emergency view.
+        "emergency": emergency.dashboard_panel(request.user, region, now),
     }
     return render(request, "web/dashboard.html", context)
 

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from gridgov.emergency.arrivals import end_due_measures
 from gridgov.emergency.phases import (
     Phase,
     SeriesError,
@@ -54,6 +55,14 @@ class Command(BaseCommand):
         )
         phases.add_argument(
             "--to", dest="until", metavar="YYYY-MM-DD", help=_("only the days up to this one")
+        )
+
+        commands.add_parser(
+            "end-measures",
+            help=_(
+                "end the measures past their last day that nobody closed, each with a record "
+                "of how many of its tasks were done (run daily, e.g. from cron)"
+            ),
         )
 
     def handle(self, *args, subcommand, **options):
@@ -109,6 +118,17 @@ class Command(BaseCommand):
             )
         if svg:
             self.stdout.write(_("Curve written to %(file)s.") % {"file": svg})
+
+    def handle_end_measures(self, **options):
+        ended = end_due_measures()
+        self.stdout.write(
+            ngettext(
+                "%(count)d measure ended.",
+                "%(count)d measures ended.",
+                ended,
+            )
+            % {"count": ended}
+        )
 
 
 def _day_option(name, text):
