@@ -278,7 +278,7 @@ def _dashboard(city, leader, repeat: int) -> None:
 
     from gridgov.emergency import dashboard
 
-    view, median, queries = _timed(lambda: dashboard.emergency_view(city), repeat)
+    view, median, queries = _timed(lambda: dashboard.emergency_view(leader, city), repeat)
     print(f"emergency view {city.name}: median {median:.0f} ms, {queries} queries")
     client = Client()
     client.force_login(leader)
