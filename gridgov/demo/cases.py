@@ -266,9 +266,12 @@ class World:
                 is_active=True, region__in=self.districts
             ).order_by("code")
         }
+        # Normal times: the emergency-help categories are taken in only in emergency mode.
         self.categories = {
             category.code: category
-            for category in Category.objects.filter(is_active=True, children__isnull=True)
+            for category in Category.objects.filter(
+                is_active=True, children__isnull=True, emergency_only=False
+            )
         }
         self.accounts_created: list[str] = []
         self._people()
