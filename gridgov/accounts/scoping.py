@@ -37,6 +37,12 @@ def scope_q(user, path_lookup: str) -> Q:
     return Q(**{f"{path_lookup}__startswith": path})
 
 
+def covers(user, path: str) -> bool:
+    """Whether `path` lies in the user's region scope."""
+    scope = scope_path(user)
+    return scope is ALL or (scope is not None and path.startswith(scope))
+
+
 class ScopedQuerySet(models.QuerySet):
     """Subclasses set region_path_lookup to the lookup of the region path they hang on."""
 

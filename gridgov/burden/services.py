@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gridgov.accounts.scoping import ALL, scope_path
+from gridgov.accounts.scoping import covers
 from gridgov.burden.choices import Admission, DemandKind, RecipientState
 from gridgov.burden.models import (
     AdmittedMatter,
@@ -46,12 +46,6 @@ def may_decide(user) -> bool:
 
 def may_answer(user) -> bool:
     return user.is_authenticated and (user.is_superuser or user.role in ANSWERING_ROLES)
-
-
-def covers(user, path: str) -> bool:
-    """Whether `path` lies in the user's region scope."""
-    scope = scope_path(user)
-    return scope is ALL or (scope is not None and path.startswith(scope))
 
 
 def sender_region(user) -> Region | None:

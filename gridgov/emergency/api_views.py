@@ -73,6 +73,7 @@ from gridgov.emergency.models import (
     RiskArea,
     RiskAreaChange,
 )
+from gridgov.regions.codes import path_and_above
 from gridgov.regions.models import Region
 from gridgov.registry.models import Room
 
@@ -272,7 +273,7 @@ def emergency_areas_for(user):
     areas = EmergencyArea.objects.visible_to(user)
     path = scope_path(user)
     if isinstance(path, str):
-        over = EmergencyArea.objects.filter(region_path__in=services.path_and_above(path))
+        over = EmergencyArea.objects.filter(region_path__in=path_and_above(path))
         areas = EmergencyArea.objects.filter(Q(pk__in=areas.values("pk")) | Q(pk__in=over))
     return areas.select_related("region", "opened_by", "closed_by")
 

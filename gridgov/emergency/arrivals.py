@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gridgov.accounts.scoping import ALL, scope_path
+from gridgov.accounts.scoping import covers
 from gridgov.emergency import divisions, rules
 from gridgov.emergency.models import (
     Arrival,
@@ -81,8 +81,7 @@ def may_report(user, region: Region | None = None) -> bool:
         return False
     if region is None:
         return True
-    path = scope_path(user)
-    return path is ALL or (path is not None and region.path.startswith(path))
+    return covers(user, region.path)
 
 
 def may_see(user) -> bool:

@@ -26,6 +26,7 @@ from gridgov.emergency.models import (
     RiskArea,
 )
 from gridgov.regions.choices import LEVEL_ORDER, Level
+from gridgov.regions.codes import path_and_above
 from gridgov.regions.models import Region
 from gridgov.web.charts import Series, line_chart
 
@@ -187,8 +188,7 @@ def open_areas_touching(region: Region):
     return (
         EmergencyArea.objects.filter(closed_at__isnull=True)
         .filter(
-            Q(region_path__in=services.path_and_above(region.path))
-            | Q(region_path__startswith=region.path)
+            Q(region_path__in=path_and_above(region.path)) | Q(region_path__startswith=region.path)
         )
         .select_related("region")
         .order_by("region_path")

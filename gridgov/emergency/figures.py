@@ -19,9 +19,10 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gridgov.accounts.scoping import ALL, scope_path
+from gridgov.accounts.scoping import covers
 from gridgov.emergency import services
 from gridgov.emergency.models import DailyFigure
+from gridgov.regions.codes import path_and_above
 from gridgov.regions.models import Region
 
 COUNTS = DailyFigure.COUNTS
@@ -32,8 +33,7 @@ LONGEST_SPAN_DAYS = 3 * 366
 def may_enter(user, region: Region) -> bool:
     if not user.is_authenticated or not (user.is_superuser or user.role in ENTERING_ROLES):
         return False
-    path = scope_path(user)
-    return path is ALL or (path is not None and region.path.startswith(path))
+    return covers(user, region.path)
 
 
 @dataclass
@@ -77,7 +77,7 @@ def _label(name: str) -> str:
 
 def _clash(row: Row, exclude_regions=()) -> DailyFigure | None:
     """A figure of the same day entered above or below the region."""
-    above = services.path_and_above(row.region.path)[:-1]
+    above = path_and_above(row.region.path)[:-1]
     return (
         DailyFigure.objects.filter(day=row.day)
         .filter(Q(region_path__in=above) | Q(region_path__startswith=row.region.path))

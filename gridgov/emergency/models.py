@@ -29,17 +29,7 @@ from gridgov.emergency.choices import (
 from gridgov.lib.masking import mask_name, mask_phone
 from gridgov.registry import crypto, identity
 from gridgov.registry.choices import DocumentType
-from gridgov.registry.models import registry_scope, under
-
-
-def region_prefix_index(name, *fields, opclasses=(), condition=None):
-    """An index whose first column serves `region_path LIKE 'x/%'` on PostgreSQL."""
-    return models.Index(
-        fields=["region_path", *fields],
-        name=name,
-        opclasses=["varchar_pattern_ops", *opclasses],
-        condition=condition,
-    )
+from gridgov.registry.models import prefix_index, registry_scope, under
 
 
 class RegionScoped(ScopedQuerySet):
@@ -186,7 +176,7 @@ class EmergencyArea(models.Model):
                 fields=["region"], condition=Q(closed_at__isnull=True), name="emergency_open_once"
             )
         ]
-        indexes = [region_prefix_index("emergency_area_scope")]
+        indexes = [prefix_index("emergency_area_scope")]
 
     def __str__(self):
         return str(self.region)
@@ -261,7 +251,7 @@ class RiskArea(models.Model):
                 name="risk_area_ends_after_start",
             ),
         ]
-        indexes = [region_prefix_index("risk_area_scope")]
+        indexes = [prefix_index("risk_area_scope")]
 
     def __str__(self):
         return f"{self.name} ({self.get_level_display()})"
@@ -389,9 +379,7 @@ class Arrival(models.Model):
         verbose_name = _("arrival")
         verbose_name_plural = _("arrivals")
         ordering = ["-reported_at"]
-        indexes = [
-            region_prefix_index("arrival_scope", "reported_at", opclasses=["timestamptz_ops"])
-        ]
+        indexes = [prefix_index("arrival_scope", "reported_at", opclasses=["timestamptz_ops"])]
 
     def __str__(self):
         return f"{self.masked_name} ← {self.origin_name}"
@@ -478,7 +466,7 @@ class Measure(models.Model):
         verbose_name = _("measure")
         verbose_name_plural = _("measures")
         ordering = ["ends_on"]
-        indexes = [region_prefix_index("measure_scope", "state", opclasses=["varchar_ops"])]
+        indexes = [prefix_index("measure_scope", "state", opclasses=["varchar_ops"])]
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.starts_on}–{self.ends_on}"
@@ -519,7 +507,7 @@ class MeasureTask(models.Model):
         verbose_name_plural = _("tasks")
         ordering = ["due_at"]
         indexes = [
-            region_prefix_index(
+            prefix_index(
                 "measure_task_open",
                 "due_at",
                 opclasses=["timestamptz_ops"],
@@ -568,7 +556,7 @@ class DailyFigure(models.Model):
         verbose_name_plural = _("daily figures")
         ordering = ["day"]
         constraints = [models.UniqueConstraint(fields=["region", "day"], name="daily_figure_once")]
-        indexes = [region_prefix_index("daily_figure_scope", "day", opclasses=["date_ops"])]
+        indexes = [prefix_index("daily_figure_scope", "day", opclasses=["date_ops"])]
 
     def __str__(self):
         return f"{self.region} {self.day}"
@@ -641,7 +629,7 @@ class Certification(models.Model):
                 name="certification_live_once",
             )
         ]
-        indexes = [region_prefix_index("certification_scope", "state", opclasses=["varchar_ops"])]
+        indexes = [prefix_index("certification_scope", "state", opclasses=["varchar_ops"])]
 
     def __str__(self):
         return f"{self.region} ({self.get_state_display()})"

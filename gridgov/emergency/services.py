@@ -15,7 +15,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gridgov.accounts.scoping import ALL, scope_path
+from gridgov.accounts.scoping import ALL, covers, scope_path
 from gridgov.emergency import divisions, rules
 from gridgov.emergency.choices import LEVEL_RANK, CertificationMeasure, RiskLevel
 from gridgov.emergency.models import (
@@ -30,27 +30,18 @@ from gridgov.emergency.models import (
     RiskAreaChange,
 )
 from gridgov.regions.choices import Level
+from gridgov.regions.codes import path_and_above
 from gridgov.regions.models import Region
 
 MANAGING_ROLES = {"leader", "administrator"}
 CERTIFIABLE_LEVELS = (Level.GRID, Level.COMMUNITY, Level.STREET, Level.DISTRICT)
 
 
-def path_and_above(path: str) -> list[str]:
-    """The region path and the paths of every region above it."""
-    return [path[: i + 1] for i, char in enumerate(path) if char == "/"]
-
-
-def _covers(user, region_path: str) -> bool:
-    path = scope_path(user)
-    return path is ALL or (path is not None and region_path.startswith(path))
-
-
 def _manages(user, region_path: str) -> bool:
     return (
         user.is_authenticated
         and (user.is_superuser or user.role in MANAGING_ROLES)
-        and _covers(user, region_path)
+        and covers(user, region_path)
     )
 
 
@@ -378,7 +369,7 @@ def may_apply(user, region: Region) -> bool:
             user.is_superuser
             or user.role in {"community_staff", "street_staff", "leader", "administrator"}
         )
-        and _covers(user, region.path)
+        and covers(user, region.path)
     )
 
 

@@ -73,6 +73,11 @@ def validate_code(code: str, level: str) -> None:
         )
 
 
+def path_and_above(path: str) -> list[str]:
+    """A region path and the paths of every region above it, root first."""
+    return [path[: i + 1] for i, char in enumerate(path) if char == "/"]
+
+
 def path_for(code: str, level: str) -> str:
     parts, start = [], 0
     for name, width in segments():

@@ -120,11 +120,7 @@ class Region(models.Model):
 
     def ancestors(self):
         """Root first, excluding self: derived from the path, one query."""
-        prefixes = []
-        parts = self.path.rstrip("/").split("/")
-        for i in range(1, len(parts)):
-            prefixes.append("/".join(parts[:i]) + "/")
-        return Region.objects.filter(path__in=prefixes).order_by("path")
+        return Region.objects.filter(path__in=codes.path_and_above(self.path)[:-1]).order_by("path")
 
     def responsible_community(self) -> "Region | None":
         """The community answerable for this region (属地兜底): itself or its ancestor."""

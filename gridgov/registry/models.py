@@ -30,12 +30,15 @@ from gridgov.registry.choices import (
 )
 
 
-def prefix_index(name, *fields, condition=None):
-    """An index whose first column serves `region_path LIKE 'x/%'` on PostgreSQL."""
+def prefix_index(name, *fields, opclasses=None, condition=None):
+    """An index whose first column serves `region_path LIKE 'x/%'` on PostgreSQL. The
+    other columns' operator classes: `opclasses`, by default one timestamp column's."""
+    if opclasses is None:
+        opclasses = ["timestamptz_ops"] if fields else []
     return models.Index(
         fields=["region_path", *fields],
         name=name,
-        opclasses=["varchar_pattern_ops", *(["timestamptz_ops"] if fields else [])],
+        opclasses=["varchar_pattern_ops", *opclasses],
         condition=condition,
     )
 
