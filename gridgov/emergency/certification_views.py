@@ -19,7 +19,6 @@ from collections import defaultdict
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -30,12 +29,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gridgov.accounts.scoping import get_visible_or_404
-from gridgov.emergency import rules, services
+from gridgov.emergency import dashboard, rules, services
 from gridgov.emergency.certification_forms import ApplicationForm, DecisionForm, RevocationForm
 from gridgov.emergency.choices import CertificationMeasure
 from gridgov.emergency.figure_views import region_asked
 from gridgov.emergency.models import Certification, CertificationState
-from gridgov.regions.choices import Level, level_depth
+from gridgov.regions.choices import Level
 from gridgov.regions.models import Region
 
 # Each state's list shows its latest; the counts above say how many there are in all.
@@ -59,39 +58,16 @@ MAP_GREY = "#d1d5db"
 
 def _shares(region: Region) -> list[dict]:
     """For each certifiable level under the region: its areas, how many are certified, and
-    the share. Two queries."""
-    levels = [level for level in services.CERTIFIABLE_LEVELS if level_depth(level) > region.depth]
-    totals = dict(
-        Region.objects.subtree(region)
-        .filter(level__in=levels)
-        .values_list("level")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    certified = dict(
-        Certification.objects.filter(
-            region_path__startswith=region.path,
-            region__level__in=levels,
-            state=CertificationState.CERTIFIED,
-        )
-        .values_list("region__level")
-        .annotate(n=Count("region", distinct=True))
-        .order_by()
-    )
-    lines = []
-    for level in levels:
-        total = totals.get(level, 0)
-        if total:
-            done = certified.get(level, 0)
-            lines.append(
-                {
-                    "label": EPIDEMIC_FREE[level],
-                    "certified": done,
-                    "total": total,
-                    "percent": f"{done * 100 / total:.1f}",
-                }
-            )
-    return lines
+    the share (the emergency view's counts)."""
+    return [
+        {
+            "label": EPIDEMIC_FREE[row.level],
+            "certified": row.certified,
+            "total": row.total,
+            "percent": f"{row.share * 100:.1f}",
+        }
+        for row in dashboard.epidemic_free(region)
+    ]
 
 
 def _higher_level(region: Region) -> dict | None:

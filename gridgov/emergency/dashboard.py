@@ -31,6 +31,7 @@ from gridgov.regions.models import Region
 from gridgov.web.charts import Series, line_chart
 
 SERIES_DAYS = 14
+TREND_DAYS = 30
 ARRIVAL_DAYS = 7
 AREA_LEVELS = (RiskLevel.HIGH, RiskLevel.MEDIUM, RiskLevel.LOW)
 CHARTED = ("confirmed", "asymptomatic", "close_contacts")
@@ -68,12 +69,34 @@ class EpidemicFree:
 
 
 @dataclass
+class EpidemicFreeTrend:
+    """Each day's share of the areas of each level certified at its end."""
+
+    days: list[date]
+    levels: list[EpidemicFree]
+    certified: dict[Level, list[int]]
+
+    def chart(self):
+        return line_chart(
+            [f"{day:%m-%d}" for day in self.days],
+            [
+                Series(
+                    str(row.level.label),
+                    [round(n * 100 / row.total, 1) for n in self.certified[row.level]],
+                )
+                for row in self.levels
+            ],
+        )
+
+
+@dataclass
 class EmergencyView:
     region: Region
     risk: list[RiskCount]
     people: PeopleFigures | None
     series: list[dict]
     epidemic_free: list[EpidemicFree]
+    epidemic_free_trend: EpidemicFreeTrend | None
     policy_version: PolicyVersion | None
 
     @property
@@ -170,15 +193,58 @@ def epidemic_free(region: Region) -> list[EpidemicFree]:
     ]
 
 
+def epidemic_free_trend(
+    region: Region, levels: list[EpidemicFree], today: date, days: int = TREND_DAYS
+) -> EpidemicFreeTrend | None:
+    """How many areas of each level were certified at the end of each of the last days, in
+    one query: a certificate counts from its decision until it was suspended or revoked."""
+    if not levels:
+        return None
+    span = [today - timedelta(days=back) for back in range(days - 1, -1, -1)]
+    was_certified = Q(
+        state__in=(
+            CertificationState.CERTIFIED,
+            CertificationState.SUSPENDED,
+            CertificationState.REVOKED,
+        ),
+        decided_at__isnull=False,
+    )
+    counts = (
+        Certification.objects.filter(region_path__startswith=region.path)
+        .filter(was_certified)
+        .aggregate(
+            **{
+                f"{row.level}_{number}": Count(
+                    "pk",
+                    filter=Q(region__level=row.level, decided_at__lt=end)
+                    & (Q(ended_at__isnull=True) | Q(ended_at__gte=end)),
+                )
+                for row in levels
+                for number, end in enumerate(_day_start(day + timedelta(days=1)) for day in span)
+            }
+        )
+    )
+    return EpidemicFreeTrend(
+        days=span,
+        levels=levels,
+        certified={
+            row.level: [counts[f"{row.level}_{number}"] for number in range(len(span))]
+            for row in levels
+        },
+    )
+
+
 def emergency_view(user, region: Region, now: datetime | None = None) -> EmergencyView:
     now = now or timezone.now()
     today = timezone.localdate(now)
+    levels = epidemic_free(region)
     return EmergencyView(
         region=region,
         risk=risk_counts(region, today),
         people=people_figures(user, region, now),
         series=figures.series(region, today - timedelta(days=SERIES_DAYS - 1), today),
-        epidemic_free=epidemic_free(region),
+        epidemic_free=levels,
+        epidemic_free_trend=epidemic_free_trend(region, levels, today),
         policy_version=PolicyVersion.in_force(today),
     )
 

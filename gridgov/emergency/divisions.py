@@ -177,8 +177,9 @@ def parents(code: str) -> tuple[Division | None, Division | None]:
 
 def search(text: str, limit: int = 20) -> list[Division]:
     """Divisions for a picker: by code prefix when text is digits ("4201": 武汉市 and its
-    districts), otherwise by a fragment of the full name ("江汉", "武汉市"), exact and
-    leading matches of the division's own name first, then higher levels first."""
+    districts), otherwise by the characters of the full name in order ("江汉", "武汉市",
+    "武汉江汉"), exact and leading matches of the division's own name first, then whole
+    fragments, then higher levels first."""
     query = str(text).strip()
     if not query or limit <= 0:
         return []
@@ -191,16 +192,32 @@ def search(text: str, limit: int = 20) -> list[Division]:
                 return []
         found = [d for d in divisions if d.code.startswith(query)]
         return sorted(found, key=lambda d: d.code)[:limit]
-    found = [d for d in divisions if query in d.full_name]
+    # People type a place the short way ("武汉江汉", "武汉 江汉"): the characters in order,
+    # with the 省/市/区 between them left out.
+    typed = "".join(query.split())
+    found = [d for d in divisions if _in_order(typed, d.full_name)]
 
     def rank(division: Division) -> tuple:
         name = division.name
         closeness = (
-            0 if name == query else 1 if name.startswith(query) else 2 if query in name else 3
+            0
+            if name == typed
+            else 1
+            if name.startswith(typed)
+            else 2
+            if typed in name
+            else 3
+            if typed in division.full_name
+            else 4
         )
         return closeness, _LEVEL_ORDER[division.level], division.code
 
     return sorted(found, key=rank)[:limit]
+
+
+def _in_order(typed: str, name: str) -> bool:
+    rest = iter(name)
+    return all(character in rest for character in typed)
 
 
 def covers(area_code: str, place_code: str) -> bool:

@@ -5,6 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy
 
 from gridgov.emergency import services
+from gridgov.emergency.arrival_forms import ORIGIN_LIST
 from gridgov.emergency.choices import RiskLevel
 from gridgov.emergency.overview_forms import ServiceForm
 from gridgov.regions.models import Region
@@ -33,8 +34,13 @@ class RiskAreaForm(ServiceForm):
         label=gettext_lazy("Or a place outside the city"),
         max_length=12,
         required=False,
-        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
-        help_text=gettext_lazy("Its national administrative division code, e.g. 420103."),
+        widget=forms.TextInput(
+            attrs={"list": ORIGIN_LIST, "autocomplete": "off", "data-division-search": ""}
+        ),
+        help_text=gettext_lazy(
+            "Its national administrative division code (e.g. 420103), or type a place name "
+            "and pick it."
+        ),
     )
     level = forms.ChoiceField(label=gettext_lazy("Risk level"), choices=LEVEL_CHOICES)
     # The service words what is missing: one message in one place.

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from gridgov.accounts.scoping import get_visible_or_404
 from gridgov.emergency import services
+from gridgov.emergency.arrival_forms import ORIGIN_LIST
 from gridgov.emergency.choices import LEVEL_RANK, RiskLevel
 from gridgov.emergency.models import RiskArea
 from gridgov.emergency.overview_views import require_staff
@@ -98,7 +99,8 @@ def risk_area_new(request):
             )
             return redirect("emergency:risk_area_detail", pk=area.pk)
     status = 400 if request.method == "POST" else 200
-    return render(request, "emergency/risk_areas/form.html", {"form": form}, status=status)
+    context = {"form": form, "division_list": ORIGIN_LIST}
+    return render(request, "emergency/risk_areas/form.html", context, status=status)
 
 
 # --- one area ---------------------------------------------------------------------------

@@ -53,6 +53,8 @@ class EmergencyPagesTestCase(EmergencyTestCase):
             state=CertificationState.CERTIFIED,
             policy_version=self.policy_version,
             applied_by=self.city_leader,
+            decided_by=self.city_leader,
+            decided_at=timezone.now(),
         )
 
 
@@ -170,7 +172,36 @@ class EmergencyViewTests(EmergencyPagesTestCase):
         self.assertContains(page, "<svg")
         self.assertContains(page, "50.0%")
         self.assertContains(page, 'href="/emergency/arrivals/tasks/"')
+        self.assertContains(page, f'href="/emergency/certifications/?region={self.district.code}"')
         self.assertContains(page, reverse("emergency:policy_detail", args=[1]))
+
+    def test_it_draws_each_days_share_of_certified_areas_until_suspended(self):
+        now = timezone.now()
+        lasting = self.certify(self.community)
+        Certification.objects.filter(pk=lasting.pk).update(decided_at=now - timedelta(days=10))
+        suspended = self.certify(self.neighbour_community)
+        Certification.objects.filter(pk=suspended.pk).update(
+            decided_at=now - timedelta(days=6),
+            state=CertificationState.SUSPENDED,
+            ended_at=now - timedelta(days=2),
+        )
+        # Applied, never decided: not in the trend.
+        Certification.objects.create(
+            region=self.street,
+            policy_version=self.policy_version,
+            applied_by=self.city_leader,
+        )
+
+        self.login(self.leader)
+        page = self.client.get(OVERVIEW)
+        trend = page.context["view"].epidemic_free_trend
+        self.assertEqual(len(trend.days), 30)
+        self.assertEqual(trend.days[-1], timezone.localdate(now))
+        communities = trend.certified["community"]
+        self.assertEqual(communities[-12:], [0] + [1] * 4 + [2] * 4 + [1] * 3)
+        self.assertEqual(trend.certified["street"], [0] * 30)
+        self.assertContains(page, 'id="epidemic-free-trend"')
+        self.assertContains(page, "<polyline", count=6)
 
     def test_who_has_no_part_in_arrivals_sees_no_count_of_them(self):
         self.arrival()
@@ -186,9 +217,9 @@ class EmergencyViewTests(EmergencyPagesTestCase):
         self.certify(self.community)
         self.login(self.city_leader)
         # Session, user, region; the open area and who opened it; risk areas, arrivals,
-        # tasks, the series, regions and certifications by level, the policy; the
-        # header's notices; the history.
-        with self.assertNumQueries(15) as first:
+        # tasks, the series, regions and certifications by level, their trend, the policy;
+        # the header's notices; the history.
+        with self.assertNumQueries(16) as first:
             self.client.get(OVERVIEW)
         for grid in (self.second_grid, self.neighbour_grid, self.other_grid):
             self.risk_area(grid, "medium")

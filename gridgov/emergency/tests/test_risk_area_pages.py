@@ -116,6 +116,16 @@ class DesignateTests(RiskAreaPagesTestCase):
         self.assertEqual(response.status_code, 403)
         self.assertEqual(RiskArea.objects.count(), 1)
 
+    def test_the_form_suggests_divisions_by_name_for_a_place_outside_the_city(self):
+        self.login(self.city_leader)
+        page = self.client.get(NEW)
+        suggestions = reverse("emergency_public:division_suggestions")
+        self.assertContains(page, f'data-division-url="{suggestions}"')
+        self.assertContains(page, 'list="division-suggestions"')
+        self.assertContains(page, '<datalist id="division-suggestions">')
+        found = self.client.get(suggestions, {"q": "武汉江汉"}).json()["results"]
+        self.assertIn(WUHAN_JIANGHAN, [division["code"] for division in found])
+
     def test_a_district_leader_designates_a_grid_of_their_district_by_its_code(self):
         self.login(self.leader)
         self.assertEqual(self.client.get(NEW).status_code, 200)
