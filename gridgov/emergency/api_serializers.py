@@ -1,10 +1,11 @@
 """What the API shows of emergency mode, and what it reads.
 
-Arrivals are people: their name, ID and phone numbers are only ever shown masked
-(`masked_name`, `masked_document`, `masked_phone`), and free text typed by staff (an
-address, a note, a reason, evidence) with contact details masked, as everywhere in the
-API. Regions are named by their codes; a risk area outside the city by its national
-division code.
+Arrivals are people: their name, ID and phone numbers are shown masked (`masked_name`,
+`masked_document`, `masked_phone`), the numbers in clear only in the audited reveal
+(ArrivalRevealSerializer), as a registered person's; free text typed by staff (an address,
+a note, a reason, evidence) with contact details masked, as everywhere in the API.
+Regions are named by their codes; a risk area outside the city by its national division
+code.
 
 Choices answered are documented as text listing their values: the same field names
 (level, state, channel, kind) already name other choice sets in the API's schema.
@@ -258,6 +259,14 @@ class ArrivalDetailSerializer(ArrivalSerializer):
 
     explanation = serializers.CharField(read_only=True, help_text="Why these measures.")
     measures = MeasureSerializer(many=True, read_only=True)
+
+
+class ArrivalRevealSerializer(serializers.Serializer):
+    arrival = serializers.IntegerField()
+    document_type = serializers.CharField()
+    document_number = serializers.CharField(help_text="In clear.")
+    phone = serializers.CharField(help_text="In clear.")
+    purpose = serializers.CharField()
 
 
 class ArrivalFilterSerializer(serializers.Serializer):

@@ -35,6 +35,11 @@ urlpatterns = [
     path(
         "emergency/arrivals/<api_id:pk>", views.ArrivalDetailView.as_view(), name="arrival-detail"
     ),
+    path(
+        "emergency/arrivals/<api_id:pk>/reveal",
+        views.ArrivalRevealView.as_view(),
+        name="arrival-reveal",
+    ),
     path("emergency/tasks", views.TaskListView.as_view(), name="task-list"),
     path("emergency/tasks/<api_id:pk>/done", views.TaskDoneView.as_view(), name="task-done"),
     path("emergency/figures", views.DailyFiguresView.as_view(), name="figures"),

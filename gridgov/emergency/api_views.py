@@ -31,6 +31,7 @@ from gridgov.api.pagination import (
     _datetime_or_none,
     _id_or_none,
 )
+from gridgov.api.registry_serializers import RevealInputSerializer
 from gridgov.emergency import arrivals, figures, services
 from gridgov.emergency.api_serializers import (
     BATCH_MAX,
@@ -38,6 +39,7 @@ from gridgov.emergency.api_serializers import (
     ArrivalDetailSerializer,
     ArrivalFilterSerializer,
     ArrivalInputSerializer,
+    ArrivalRevealSerializer,
     ArrivalSerializer,
     CertificationApplyInputSerializer,
     CertificationDecisionInputSerializer,
@@ -627,6 +629,53 @@ class ArrivalListView(generics.GenericAPIView):
 class ArrivalDetailView(APIView):
     def get(self, request, pk):
         return Response(ArrivalDetailSerializer(arrival_detail(request.user, pk)).data)
+
+
+@extend_schema(
+    tags=TAGS,
+    summary="An arrival's numbers in clear, for a stated purpose",
+    description="As a registered person's (registry/persons/{id}/reveal): the only answer "
+    "with an arrival's ID number or phone in clear. Allowed to community, street and leader "
+    "roles and the administrator, within their scope (403 for other roles that see "
+    "arrivals); written to the registry's audit of unmasked views (who, whose, when, why) "
+    "before anything is answered. Not cached.",
+    request=RevealInputSerializer,
+    responses={
+        200: ArrivalRevealSerializer,
+        400: schema.BAD_INPUT,
+        403: FORBIDDEN,
+        **schema.ERRORS,
+    },
+    examples=[
+        OpenApiExample("Why", request_only=True, value={"purpose": "核实居家隔离人员身份"}),
+        OpenApiExample(
+            "The numbers",
+            response_only=True,
+            value={
+                "arrival": 12,
+                "document_type": "resident_id",
+                "document_number": ARRIVAL_EXAMPLE["document_number"],
+                "phone": ARRIVAL_EXAMPLE["phone"],
+                "purpose": "核实居家隔离人员身份",
+            },
+        ),
+    ],
+)
+class ArrivalRevealView(APIView):
+    def post(self, request, pk):
+        user = request.user
+        arrival = arrivals_for(user).filter(pk=pk).first()
+        if arrival is None:
+            raise exceptions.NotFound()
+        if not arrivals.may_reveal(user):
+            raise exceptions.PermissionDenied(_("Your role may not see personal numbers unmasked."))
+        purpose = valid(RevealInputSerializer, request.data)["purpose"]
+        shown = refusals(arrivals.reveal_arrival, user, arrival, purpose)
+        payload = {"arrival": arrival.pk, "document_type": arrival.document_type, **shown}
+        payload["purpose"] = purpose.strip()
+        return Response(
+            ArrivalRevealSerializer(payload).data, headers={"Cache-Control": "no-store"}
+        )
 
 
 # --- tasks -----------------------------------------------------------------------------

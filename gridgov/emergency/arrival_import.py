@@ -28,11 +28,11 @@ from gridgov.registry.importing import (
     Formula,
     ImportFileError,
     Problem,
-    _choice,
-    _date,
-    _document_number,
-    _phone,
-    _text,
+    cell_choice,
+    cell_date,
+    cell_document_number,
+    cell_phone,
+    cell_text,
     limits,
     normal_header,
     read_table,
@@ -103,7 +103,7 @@ def import_arrivals(actor, upload, *, size: int | None = None, dry_run: bool = F
     inputs = []
     for number, cells in table:
         values = {name: cells[i] if i < len(cells) else None for i, name in columns.items()}
-        if all(_text(value) == "" for value in values.values()):
+        if all(cell_text(value) == "" for value in values.values()):
             continue
         result.rows += 1
         if result.rows > max_rows:
@@ -194,19 +194,19 @@ class _RowReader:
                 found.append(Problem(number, self.labels[name], str(exc)))
                 return None
 
-        name = cell("name", _text)
-        document_number = cell("document_number", _document_number) or ""
+        name = cell("name", cell_text)
+        document_number = cell("document_number", cell_document_number) or ""
         document_type = cell(
-            "document_type", lambda v: _choice(v, DOCUMENT_TYPES, _("document type"))
+            "document_type", lambda v: cell_choice(v, DOCUMENT_TYPES, _("document type"))
         )
-        phone = cell("phone", _phone) or ""
-        origin_code = cell("origin_code", _text) or cell("origin", _origin) or ""
-        left_on = cell("left_on", _date)
+        phone = cell("phone", cell_phone) or ""
+        origin_code = cell("origin_code", cell_text) or cell("origin", _origin) or ""
+        left_on = cell("left_on", cell_date)
         arrived_at = cell("arrived_at", _moment)
         building = cell("building", self._building)
-        room_text = cell("room", _text) or ""
-        channel = cell("channel", lambda v: _choice(v, CHANNELS, _("channel")))
-        reporter_name = cell("reporter_name", _text) or ""
+        room_text = cell("room", cell_text) or ""
+        channel = cell("channel", lambda v: cell_choice(v, CHANNELS, _("channel")))
+        reporter_name = cell("reporter_name", cell_text) or ""
         problems.extend(found)
         if found:
             return None
@@ -227,7 +227,7 @@ class _RowReader:
         )
 
     def _building(self, value):
-        text = _text(value)
+        text = cell_text(value)
         if not text:
             return None
         if text in self.by_code:
@@ -247,7 +247,7 @@ class _RowReader:
 
 def _origin(value) -> str:
     """A place's name resolved to its division code: it must name exactly one division."""
-    text = _text(value)
+    text = cell_text(value)
     if not text:
         return ""
     if text.isdigit():
@@ -273,14 +273,14 @@ def _moment(value) -> datetime | None:
     elif isinstance(value, date):
         raise CellError(_("give the time of arrival too, e.g. 2026-03-08 14:30."))
     else:
-        text = fold_digits(_text(value))
+        text = fold_digits(cell_text(value))
         match = TIME_TEXT.match(text)
         if not match:
             raise CellError(
                 _("%(value)s is not a day and time such as 2026-03-08 14:30.")
                 % {"value": text[:20]}
             )
-        day = _date(match.group(1))
+        day = cell_date(match.group(1))
         try:
             moment = datetime.combine(
                 day, time(int(match.group(2)), int(match.group(3)), int(match.group(4) or 0))

@@ -14,4 +14,5 @@ urlpatterns = [
     path("tasks/<int:pk>/done/", views.task_done, name="task_done"),
     path("measures/<int:pk>/close/", views.measure_close, name="measure_close"),
     path("<int:pk>/", views.arrival_detail, name="arrival_detail"),
+    path("<int:pk>/reveal/", views.arrival_reveal, name="arrival_reveal"),
 ]

@@ -2,11 +2,12 @@
 the decision and the measures' tasks, a report by staff, a spreadsheet import, the tasks
 worklist; and the public page where people report their own arrival.
 
-Every command is arrivals.report / report_many / finish_task / close_measure
-(PermissionDenied: the 403 page; ValidationError: the form again with the messages,
-status 400, nothing changed). Arrivals are personal data, seen as the registry's are: a
-grid worker their grids, a department handler and a resident none (404), as anything
-outside one's area.
+Every command is arrivals.report / report_many / finish_task / close_measure /
+reveal_arrival (PermissionDenied: the 403 page; ValidationError: the form again with the
+messages, status 400, nothing changed). Arrivals are personal data, seen as the registry's
+are: a grid worker their grids, a department handler and a resident none (404), as
+anything outside one's area; their numbers masked, unmasked only through the audited
+reveal, as a registered person's.
 """
 
 import uuid
@@ -43,7 +44,7 @@ from gridgov.emergency.arrival_import import HEADERS, import_arrivals
 from gridgov.emergency.models import Arrival, Measure, MeasureState, MeasureTask
 from gridgov.lib import xlsx
 from gridgov.lib.ratelimit import allow, client_ip
-from gridgov.registry.forms import add_service_errors
+from gridgov.registry.forms import RevealForm, add_service_errors
 from gridgov.registry.importing import ImportFileError, limits
 from gridgov.registry.models import registry_scope
 
@@ -173,7 +174,15 @@ def arrival_export(request):
 
 
 def _arrival_context(
-    request, arrival, *, task_form=None, task_pk=None, close_form=None, measure_pk=None
+    request,
+    arrival,
+    *,
+    task_form=None,
+    task_pk=None,
+    close_form=None,
+    measure_pk=None,
+    reveal_form=None,
+    revealed=None,
 ):
     user = request.user
     may_act = arrivals.may_report(user)
@@ -195,7 +204,13 @@ def _arrival_context(
         if may_act and measure.state == MeasureState.ACTIVE:
             measure.close_form = close_form if measure.pk == measure_pk else MeasureCloseForm()
             measure.may_end_now = today >= measure.ends_on
-    return {"arrival": arrival, "measures": measures}
+    return {
+        "arrival": arrival,
+        "measures": measures,
+        "may_reveal": arrivals.may_reveal(user),
+        "reveal_form": reveal_form or RevealForm(),
+        "revealed": revealed,
+    }
 
 
 def _arrival(request, pk) -> Arrival:
@@ -265,6 +280,31 @@ def measure_close(request, pk):
     context = _arrival_context(request, arrival, close_form=form, measure_pk=measure.pk)
     context["stray"] = form
     return render(request, "emergency/arrivals/detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def arrival_reveal(request, pk):
+    arrival = _arrival(request, pk)
+    if not arrivals.may_reveal(request.user):
+        raise PermissionDenied(_("Your role may not see personal numbers unmasked."))
+    form = RevealForm(request.POST)
+    revealed = None
+    if form.is_valid():
+        try:
+            revealed = arrivals.reveal_arrival(request.user, arrival, form.cleaned_data["purpose"])
+        except ValidationError as error:
+            add_service_errors(form, error)
+    context = _arrival_context(request, arrival, reveal_form=form, revealed=revealed)
+    response = render(
+        request,
+        "emergency/arrivals/detail.html",
+        context,
+        status=200 if revealed is not None else 400,
+    )
+    # The numbers are shown once: not kept by the browser or any cache on the way.
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 # --- reporting --------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Arrivals from elsewhere: reporting them (one at a time or a whole spreadsheet), the
-measures and tasks the rules engine decides for them, and the grid's work on those tasks.
+measures and tasks the rules engine decides for them, the grid's work on those tasks, and
+the audited reveal of their numbers.
 
 A report is checked whole before anything is written: the origin must be a national
 division code, the dates in order, the place of stay a grid or building the reporter
@@ -28,6 +29,7 @@ from gridgov.emergency.services import policy_in_force, whole_risk_index
 from gridgov.regions.choices import Level
 from gridgov.regions.models import Region
 from gridgov.registry import identity
+from gridgov.registry import services as registry_services
 from gridgov.registry.choices import DocumentType
 from gridgov.registry.models import Room, find_person
 
@@ -86,6 +88,22 @@ def may_report(user, region: Region | None = None) -> bool:
 
 def may_see(user) -> bool:
     return user.is_authenticated and (user.is_superuser or user.role in REPORTING_ROLES)
+
+
+def may_reveal(user) -> bool:
+    """Those who see arrivals and may see the registry's numbers unmasked."""
+    return may_see(user) and registry_services.may_reveal(user)
+
+
+def reveal_arrival(user, arrival: Arrival, purpose: str) -> dict:
+    """An arrival's numbers in clear, as a registered person's are: for a role allowed,
+    within the arrival's scope, for a stated purpose, written to the registry's audit of
+    unmasked views before anything is returned."""
+    if not may_reveal(user):
+        raise PermissionDenied(_("Your role may not see personal numbers unmasked."))
+    if not Arrival.objects.visible_to(user).filter(pk=arrival.pk).exists():
+        raise PermissionDenied(_("This arrival is outside the area you act for."))
+    return registry_services.audited_reveal(user, arrival, purpose)
 
 
 class _Decider:

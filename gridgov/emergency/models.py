@@ -26,10 +26,9 @@ from gridgov.emergency.choices import (
     RiskLevel,
     TaskKind,
 )
-from gridgov.lib.masking import mask_name, mask_phone
-from gridgov.registry import crypto, identity
+from gridgov.lib.masking import mask_name
 from gridgov.registry.choices import DocumentType
-from gridgov.registry.models import prefix_index, registry_scope, under
+from gridgov.registry.models import SealedNumbers, prefix_index, registry_scope, under
 
 
 class RegionScoped(ScopedQuerySet):
@@ -306,10 +305,11 @@ class Channel(models.TextChoices):
     API = "api", _("API")
 
 
-class Arrival(models.Model):
+class Arrival(SealedNumbers, models.Model):
     """Someone arriving from elsewhere, reported within hours, with the decision the rules
     engine made: the origin's risk level on the day they left, the policy version, and
-    why. The ID and phone numbers are sealed like the registry's."""
+    why. The ID and phone numbers are sealed as the registry's are (SealedNumbers), as
+    arrival.document and arrival.phone."""
 
     name = models.CharField(_("name"), max_length=50)
     document_type = models.CharField(
@@ -388,45 +388,9 @@ class Arrival(models.Model):
         self.region_path = self.region.path
         super().save(*args, **kwargs)
 
-    def set_document(self, document_type: str, number: str) -> None:
-        if not number:
-            self.document_type, self.document_sealed, self.document_index = "", "", ""
-            return
-        if document_type == DocumentType.RESIDENT_ID:
-            identity.check_resident_id(number)
-        else:
-            identity.check_other_document(number)
-        normal = identity.normal_document_number(number)
-        self.document_type = document_type
-        self.document_sealed = crypto.seal(normal, "arrival.document")
-        self.document_index = crypto.blind_index(normal, f"document:{document_type}")
-
-    def set_phone(self, phone: str) -> None:
-        if not phone:
-            self.phone_sealed, self.phone_index = "", ""
-            return
-        normal = identity.check_phone(phone)
-        self.phone_sealed = crypto.seal(normal, "arrival.phone")
-        self.phone_index = crypto.blind_index(normal, "phone")
-
-    @property
-    def document_number(self) -> str:
-        """In clear: only for an audited view."""
-        if not self.document_sealed:
-            return ""
-        return crypto.open_sealed(self.document_sealed, "arrival.document")
-
-    @property
-    def phone(self) -> str:
-        return crypto.open_sealed(self.phone_sealed, "arrival.phone") if self.phone_sealed else ""
-
     @property
     def masked_name(self) -> str:
         return mask_name(self.name)
-
-    @property
-    def masked_phone(self) -> str:
-        return mask_phone(self.phone) if self.phone_sealed else ""
 
     @property
     def masked_document(self) -> str:

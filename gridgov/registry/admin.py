@@ -159,7 +159,8 @@ class RecordChangeAdmin(ReadOnlyAdmin):
 
 @admin.register(PersonalDataView)
 class PersonalDataViewAdmin(ReadOnlyAdmin):
-    list_display = ["viewed_at", "user", "person", "purpose"]
+    list_display = ["viewed_at", "user", "person", "record_type", "record_id", "purpose"]
+    list_filter = ["record_type"]
     search_fields = ["purpose", "user__username"]
     list_select_related = ["user", "person"]
-    fields = ["user", "person", "purpose", "viewed_at", "region_path"]
+    fields = ["user", "person", "record_type", "record_id", "purpose", "viewed_at", "region_path"]

@@ -314,13 +314,15 @@ def find_header(rows) -> tuple[int, list[str], dict[int, str], list[str]]:
 
 
 # --- one cell at a time ----------------------------------------------------------------------
+# The cell readers are shared with the other spreadsheet imports (emergency's arrivals), so
+# that a date, a phone or an ID number typed one way reads the same everywhere.
 
 
 class CellError(Exception):
     pass
 
 
-def _text(value) -> str:
+def cell_text(value) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -328,14 +330,14 @@ def _text(value) -> str:
     return str(value).strip()
 
 
-def _date(value) -> date | None:
+def cell_date(value) -> date | None:
     if value in (None, ""):
         return None
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
         return value
-    text = fold_digits(_text(value))
+    text = fold_digits(cell_text(value))
     if re.fullmatch(r"\d{8}", text):
         text = f"{text[:4]}-{text[4:6]}-{text[6:]}"
     match = DATE_TEXT.match(text)
@@ -347,8 +349,8 @@ def _date(value) -> date | None:
     raise CellError(_("%(value)s is not a date such as 1950-03-08.") % {"value": text[:20]})
 
 
-def _choice(value, table: dict, what: str) -> str:
-    text = _text(value)
+def cell_choice(value, table: dict, what: str) -> str:
+    text = cell_text(value)
     if not text:
         return ""
     key = text.casefold()
@@ -363,7 +365,7 @@ def _choice(value, table: dict, what: str) -> str:
     )
 
 
-def _document_number(value) -> str:
+def cell_document_number(value) -> str:
     if isinstance(value, (int, float)):
         # Excel keeps 15 significant digits: an 18-digit number typed as a number has
         # already lost its last ones.
@@ -373,11 +375,11 @@ def _document_number(value) -> str:
                 "as text and type it again."
             )
         )
-    return identity.normal_document_number(_text(value))
+    return identity.normal_document_number(cell_text(value))
 
 
-def _phone(value) -> str:
-    text = fold_digits(_text(value))
+def cell_phone(value) -> str:
+    text = fold_digits(cell_text(value))
     if not text:
         return ""
     if not PHONE_TEXT.match(text):
@@ -421,7 +423,7 @@ def import_people(
     rows = []
     for number, cells in table:
         values = {name: cells[i] if i < len(cells) else None for i, name in columns.items()}
-        if all(_text(v) == "" for v in values.values()):
+        if all(cell_text(v) == "" for v in values.values()):
             continue
         report.rows += 1
         if report.rows > max_rows:
@@ -472,33 +474,37 @@ def _parse_row(number, values, label, tags, has_tags, report) -> Row | None:
             problems.append(Problem(number, label[name], str(exc)))
             return None
 
-    name = cell("name", _text)
+    name = cell("name", cell_text)
     if name == "":
         problems.append(Problem(number, label["name"], _("the name is missing.")))
     elif name and (len(name) > 50 or name[0] in "=+-@"):
         problems.append(Problem(number, label["name"], _("this is not a name.")))
-    residence = cell("residence_type", lambda v: _choice(v, RESIDENCE_TYPES, _("residence type")))
+    residence = cell(
+        "residence_type", lambda v: cell_choice(v, RESIDENCE_TYPES, _("residence type"))
+    )
     if residence == "":
         problems.append(
             Problem(number, label["residence_type"], _("the residence type is missing."))
         )
-    parsed["sex"] = cell("sex", lambda v: _choice(v, SEXES, _("sex"))) if "sex" in label else ""
+    parsed["sex"] = cell("sex", lambda v: cell_choice(v, SEXES, _("sex"))) if "sex" in label else ""
     parsed["relation"] = (
-        cell("relation", lambda v: _choice(v, RELATION_WORDS, _("relation")))
+        cell("relation", lambda v: cell_choice(v, RELATION_WORDS, _("relation")))
         if "relation" in label
         else ""
     )
-    parsed["birth_date"] = cell("birth_date", _date) if "birth_date" in label else None
-    parsed["moved_in_on"] = cell("moved_in_on", _date) if "moved_in_on" in label else None
-    number_text = cell("document_number", _document_number) if "document_number" in label else ""
+    parsed["birth_date"] = cell("birth_date", cell_date) if "birth_date" in label else None
+    parsed["moved_in_on"] = cell("moved_in_on", cell_date) if "moved_in_on" in label else None
+    number_text = (
+        cell("document_number", cell_document_number) if "document_number" in label else ""
+    )
     document_type = (
-        cell("document_type", lambda v: _choice(v, DOCUMENT_TYPES, _("document type")))
+        cell("document_type", lambda v: cell_choice(v, DOCUMENT_TYPES, _("document type")))
         if "document_type" in label
         else ""
     )
     if number_text and not document_type:
         document_type = DocumentType.RESIDENT_ID
-    phone = cell("phone", _phone) if "phone" in label else ""
+    phone = cell("phone", cell_phone) if "phone" in label else ""
     today = timezone.localdate()
     if number_text and document_type == DocumentType.RESIDENT_ID:
         try:
@@ -539,7 +545,7 @@ def _parse_row(number, values, label, tags, has_tags, report) -> Row | None:
         problems.append(Problem(number, label["moved_in_on"], _("moved in before being born.")))
     # A blank cell keeps the tags on record, as a blank phone keeps the phone.
     row_tags = None
-    tag_text = cell("tags", _text) if has_tags else ""
+    tag_text = cell("tags", cell_text) if has_tags else ""
     if tag_text:
         row_tags = []
         for word in TAG_SEPARATORS.split(tag_text):
@@ -568,13 +574,13 @@ def _parse_row(number, values, label, tags, has_tags, report) -> Row | None:
     )
     if "building" in label or "room" in label:
         row.address_column = label.get("room") or label.get("building")
-        row.building_text = cell("building", _text) if "building" in label else ""
-        row.unit = (cell("unit", _text) or "").removesuffix("单元") if "unit" in label else ""
-        row.room_number = cell("room", _text) or ""
+        row.building_text = cell("building", cell_text) if "building" in label else ""
+        row.unit = (cell("unit", cell_text) or "").removesuffix("单元") if "unit" in label else ""
+        row.room_number = cell("room", cell_text) or ""
         row.room_number = row.room_number.removesuffix("室").removesuffix("号")
     if "address" in label and not row.room_number:
         row.address_column = label["address"]
-        address = re.sub(r"\s", "", cell("address", _text) or "")
+        address = re.sub(r"\s", "", cell("address", cell_text) or "")
         row.building_text = address
     if not row.building_text and not row.room_number:
         problems.append(Problem(number, row.address_column, _("the address is missing.")))

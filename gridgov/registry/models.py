@@ -190,7 +190,59 @@ class Tag(models.Model):
         return self.name
 
 
-class Person(models.Model):
+class SealedNumbers:
+    """An ID document number and a phone kept sealed and found by their blind index, for
+    a registered person and an arrival alike. The model has the columns document_type,
+    document_sealed, document_index, phone_sealed and phone_index, and its
+    `sealed_columns` say what each is sealed as, for sealing here and re-sealing in key
+    rotation alike."""
+
+    def _sealed_as(self, column: str) -> str:
+        return next(sealed_as for name, _i, sealed_as, _k in self.sealed_columns if name == column)
+
+    def set_document(self, document_type: str, number: str) -> None:
+        if not number:
+            self.document_type, self.document_sealed, self.document_index = "", "", ""
+            return
+        if document_type == DocumentType.RESIDENT_ID:
+            self.read_resident_id(identity.check_resident_id(number), number)
+        else:
+            identity.check_other_document(number)
+        normal = identity.normal_document_number(number)
+        self.document_type = document_type
+        self.document_sealed = crypto.seal(normal, self._sealed_as("document_sealed"))
+        self.document_index = crypto.blind_index(normal, f"document:{document_type}")
+
+    def read_resident_id(self, born: date, number: str) -> None:
+        """What the model takes from a valid resident ID besides its number: nothing."""
+
+    def set_phone(self, phone: str) -> None:
+        if not phone:
+            self.phone_sealed, self.phone_index = "", ""
+            return
+        normal = identity.check_phone(phone)
+        self.phone_sealed = crypto.seal(normal, self._sealed_as("phone_sealed"))
+        self.phone_index = crypto.blind_index(normal, "phone")
+
+    @property
+    def document_number(self) -> str:
+        """In clear: only for an audited view (services.audited_reveal)."""
+        if not self.document_sealed:
+            return ""
+        return crypto.open_sealed(self.document_sealed, self._sealed_as("document_sealed"))
+
+    @property
+    def phone(self) -> str:
+        if not self.phone_sealed:
+            return ""
+        return crypto.open_sealed(self.phone_sealed, self._sealed_as("phone_sealed"))
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone) if self.phone_sealed else ""
+
+
+class Person(SealedNumbers, models.Model):
     """实有人口: one person, once, wherever they live now."""
 
     household = models.ForeignKey(
@@ -275,50 +327,17 @@ class Person(models.Model):
 
     # --- the sealed numbers --------------------------------------------------------------
 
-    def set_document(self, document_type: str, number: str) -> None:
-        """Validate, seal and index the document number; sets the birth date a resident
-        ID carries when none is given, and refuses one that disagrees."""
-        if not number:
-            self.document_type, self.document_sealed, self.document_index = "", "", ""
-            return
-        if document_type == DocumentType.RESIDENT_ID:
-            born = identity.check_resident_id(number)
-            if self.birth_date and self.birth_date != born:
-                raise ValidationError(
-                    {"birth_date": _("The birth date differs from the one in the ID number.")}
-                )
-            self.birth_date = born
-            if not self.sex:
-                self.sex = (
-                    Sex.MALE if int(identity.normal_document_number(number)[16]) % 2 else Sex.FEMALE
-                )
-        else:
-            identity.check_other_document(number)
-        normal = identity.normal_document_number(number)
-        self.document_type = document_type
-        self.document_sealed = crypto.seal(normal, "person.document")
-        self.document_index = crypto.blind_index(normal, f"document:{document_type}")
-
-    def set_phone(self, phone: str) -> None:
-        if not phone:
-            self.phone_sealed, self.phone_index = "", ""
-            return
-        normal = identity.check_phone(phone)
-        self.phone_sealed = crypto.seal(normal, "person.phone")
-        self.phone_index = crypto.blind_index(normal, "phone")
-
-    @property
-    def document_number(self) -> str:
-        """In clear: only for an audited view (gridgov/registry/services.reveal_person)."""
-        return (
-            crypto.open_sealed(self.document_sealed, "person.document")
-            if self.document_sealed
-            else ""
-        )
-
-    @property
-    def phone(self) -> str:
-        return crypto.open_sealed(self.phone_sealed, "person.phone") if self.phone_sealed else ""
+    def read_resident_id(self, born: date, number: str) -> None:
+        """A resident ID carries the birth date (set when none is given, refused when it
+        disagrees) and the sex."""
+        if self.birth_date and self.birth_date != born:
+            raise ValidationError(
+                {"birth_date": _("The birth date differs from the one in the ID number.")}
+            )
+        self.birth_date = born
+        if not self.sex:
+            serial = int(identity.normal_document_number(number)[16])
+            self.sex = Sex.MALE if serial % 2 else Sex.FEMALE
 
     @property
     def masked_document(self) -> str:
@@ -328,10 +347,6 @@ class Person(models.Model):
         if self.document_type == DocumentType.RESIDENT_ID:
             return f"{number[:6]}{'*' * 8}{number[-4:]}"
         return "*" * max(len(number) - 4, 1) + number[-4:]
-
-    @property
-    def masked_phone(self) -> str:
-        return mask_phone(self.phone) if self.phone_sealed else ""
 
     @property
     def masked_name(self) -> str:
@@ -569,13 +584,19 @@ class RecordChange(models.Model):
 
 
 class PersonalDataView(models.Model):
-    """An unmasked view of a person's numbers: who, whose, when, why. Append-only; the
-    administrator and the leaders of the area read it."""
+    """An unmasked view of someone's numbers: who, whose, when, why. Whose is a person of
+    the registry, or another record with sealed numbers (an arrival), named as a
+    RecordChange names its record. Append-only; the administrator and the leaders of the
+    area read it."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="registry_views"
     )
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="views")
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="views"
+    )
+    record_type = models.CharField(max_length=20, blank=True)
+    record_id = models.PositiveBigIntegerField(null=True, blank=True)
     purpose = models.CharField(_("purpose"), max_length=200)
     viewed_at = models.DateTimeField(default=timezone.now)
     region_path = models.CharField(max_length=64)
@@ -586,9 +607,17 @@ class PersonalDataView(models.Model):
         verbose_name = _("registry personal data view")
         verbose_name_plural = _("registry personal data views")
         ordering = ["-viewed_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(person__isnull=False, record_type="", record_id__isnull=True)
+                | (Q(person__isnull=True, record_id__isnull=False) & ~Q(record_type="")),
+                name="personal_data_view_whose",
+            ),
+        ]
 
     def __str__(self):
-        return f"{self.user_id} → {self.person_id} {self.viewed_at:%Y-%m-%d %H:%M}"
+        whose = self.person_id or f"{self.record_type} {self.record_id}"
+        return f"{self.user_id} → {whose} {self.viewed_at:%Y-%m-%d %H:%M}"
 
 
 class CommunityCount(models.Model):

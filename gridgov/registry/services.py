@@ -54,17 +54,29 @@ def may_see_sensitive_tags(user) -> bool:
 def reveal_person(user, person: Person, purpose: str) -> dict:
     """A person's numbers in clear, for a role allowed within its scope and a stated
     purpose; written to the audit before anything is returned."""
-    purpose = (purpose or "").strip()
     if not may_reveal(user):
         raise PermissionDenied(_("Your role may not see personal numbers unmasked."))
     if not Person.objects.visible_to(user).filter(pk=person.pk).exists():
         raise PermissionDenied(_("This person is outside the area you act for."))
+    return audited_reveal(user, person, purpose)
+
+
+def audited_reveal(user, record, purpose: str) -> dict:
+    """The sealed numbers of a person or another record (an arrival) in clear, once the
+    caller has checked that the user may see them: for a stated purpose, written to the
+    audit before anything is returned."""
+    purpose = (purpose or "").strip()
     if len(purpose) < 2:
         raise ValidationError({"purpose": _("Say why you need to see the numbers.")})
-    PersonalDataView.objects.create(
-        user=user, person=person, purpose=purpose[:200], region_path=person.region_path
+    whose = (
+        {"person": record}
+        if isinstance(record, Person)
+        else {"record_type": record._meta.model_name, "record_id": record.pk}
     )
-    return {"document_number": person.document_number, "phone": person.phone}
+    PersonalDataView.objects.create(
+        user=user, purpose=purpose[:200], region_path=record.region_path, **whose
+    )
+    return {"document_number": record.document_number, "phone": record.phone}
 
 
 def record_change(actor, record, changes: dict, via: str) -> RecordChange | None:

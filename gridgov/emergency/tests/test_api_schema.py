@@ -29,6 +29,7 @@ PATHS = {
     "policies/{number}": {"get"},
     "arrivals": {"get", "post"},
     "arrivals/{id}": {"get"},
+    "arrivals/{id}/reveal": {"post"},
     "tasks": {"get"},
     "tasks/{id}/done": {"post"},
     "figures": {"get", "post"},
