@@ -6,7 +6,10 @@ picks from instead of asking the communities (一数一源、一次采集、多�
 - the cases received in the period: intake, closed, overdue and the rates, and intake per
   first-level category;
 - the grid workers' patrols in the period: visits, households visited and the share of
-  households visited.
+  households visited;
+- the epidemic figures of the period (emergency mode's daily figures, summed over the
+  days and over everything under each area): new confirmed, suspected and asymptomatic
+  cases, new close contacts, and the days with any of them.
 
 `fill` computes any set of them for any number of areas in a fixed number of grouped
 queries per source, whatever the number of areas.
@@ -22,9 +25,11 @@ from django.db.models import Count, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from gridgov.cases.choices import OPEN_STATUSES
 from gridgov.cases.models import Case, Category
+from gridgov.emergency import figures as epidemic_figures
 from gridgov.metrics import figures as case_figures
 from gridgov.metrics.models import DailyRollup
 from gridgov.regions.models import Region
@@ -33,6 +38,7 @@ from gridgov.registry.figures import AGE_BANDS, area_figures
 from gridgov.registry.models import PatrolLog, Tag
 
 REGISTRY, CASES, CATEGORIES, PATROL = "registry", "cases", "categories", "patrol"
+EPIDEMIC = "epidemic"
 
 
 @dataclass(frozen=True)
@@ -208,6 +214,33 @@ def catalogue() -> list[Figure]:
             lambda f: f["coverage"],
         ),
     ]
+    epidemic = _("Epidemic figures")
+    figures += [
+        Figure(
+            f"epidemic.{name}",
+            label,
+            epidemic,
+            _("persons"),
+            EPIDEMIC,
+            lambda f, name=name: f[name],
+        )
+        for name, label in (
+            ("confirmed", _("New confirmed")),
+            ("suspected", _("New suspected")),
+            ("asymptomatic", _("New asymptomatic")),
+            ("close_contacts", _("New close contacts")),
+        )
+    ]
+    figures.append(
+        Figure(
+            "epidemic.days_with_new_case",
+            _("Days with a new case or close contact"),
+            epidemic,
+            pgettext("unit", "days"),
+            EPIDEMIC,
+            lambda f: f["days_with_new_case"],
+        )
+    )
     return figures
 
 
@@ -237,13 +270,13 @@ def _common_root(areas: list[Region]) -> Region:
 
 
 def fill(areas: list[Region], first: date, last: date, keys) -> dict[str, dict]:
-    """{area path: {figure key: value}} for the figures `keys` of each area, cases and
-    patrols over the days first to last."""
+    """{area path: {figure key: value}} for the figures `keys` of each area, cases,
+    patrols and epidemic figures over the days first to last."""
     wanted = [figure for key, figure in by_key().items() if key in set(keys)]
     sources = {figure.source for figure in wanted}
     paths = [area.path for area in areas]
     start, end = _midnight(first), _midnight(last + timedelta(days=1))
-    computed = {REGISTRY: {}, CASES: {}, CATEGORIES: {}, PATROL: {}}
+    computed = {REGISTRY: {}, CASES: {}, CATEGORIES: {}, PATROL: {}, EPIDEMIC: {}}
     if REGISTRY in sources or PATROL in sources:
         computed[REGISTRY] = area_figures(paths)
     if CASES in sources:
@@ -254,6 +287,9 @@ def fill(areas: list[Region], first: date, last: date, keys) -> dict[str, dict]:
         computed[CATEGORIES] = _received_by_category(paths, first, last, start, end)
     if PATROL in sources:
         computed[PATROL] = _patrols(paths, start, end, computed[REGISTRY])
+    if EPIDEMIC in sources:
+        # Summed as the emergency figures pages sum them, so both show the same numbers.
+        computed[EPIDEMIC] = epidemic_figures.totals_by_area(paths, first, last)
     table = {}
     for path in paths:
         row = {}

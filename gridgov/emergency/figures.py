@@ -11,10 +11,11 @@ days without a case.
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from os.path import commonprefix
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,6 +29,8 @@ from gridgov.regions.models import Region
 COUNTS = DailyFigure.COUNTS
 ENTERING_ROLES = {"community_staff", "street_staff", "leader", "administrator"}
 LONGEST_SPAN_DAYS = 3 * 366
+# A day with any of these breaks an area's run of days without a new case.
+NEW_CASE = Q(confirmed__gt=0) | Q(suspected__gt=0) | Q(asymptomatic__gt=0) | Q(close_contacts__gt=0)
 
 
 def may_enter(user, region: Region) -> bool:
@@ -228,3 +231,30 @@ def by_child(region: Region, first: date, last: date) -> list[dict]:
     if own is not None:
         lines.insert(0, {"region": region, **{name: own[name] for name in COUNTS}})
     return lines
+
+
+def totals_by_area(paths: list[str], first: date, last: date) -> dict[str, dict]:
+    """`totals` of many areas at once, by path, each with its days with a new case or
+    close contact: one query per path length, however many areas. An area inside another
+    counts what is under it, as totals does (zeros where nobody entered a figure)."""
+    check_span(first, last)
+    found = {}
+    for length in sorted({len(path) for path in paths}):
+        areas = [path for path in paths if len(path) == length]
+        # The areas' shared prefix, which the path index serves, and each row's area looked
+        # up in a set: one LIKE per area would make every row try every pattern.
+        rows = (
+            DailyFigure.objects.filter(
+                region_path__startswith=commonprefix(areas), day__range=(first, last)
+            )
+            .annotate(area=Substr("region_path", 1, length))
+            .filter(area__in=areas)
+            .values("area")
+            # Before the sums, which take the counts' names the condition reads.
+            .annotate(days_with_new_case=Count("day", distinct=True, filter=NEW_CASE))
+            .annotate(**{name: Sum(name) for name in COUNTS})
+            .order_by()
+        )
+        found.update({row.pop("area"): row for row in rows})
+    nothing = {**{name: 0 for name in COUNTS}, "days_with_new_case": 0}
+    return {path: found.get(path) or dict(nothing) for path in paths}
