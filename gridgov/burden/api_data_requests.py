@@ -19,6 +19,7 @@ from gridgov.burden.api_demands import (
     matter_named,
     received,
     recipients_named,
+    with_part,
 )
 from gridgov.burden.choices import DemandKind
 from gridgov.burden.models import DataRequest, Demand
@@ -165,6 +166,7 @@ class DataRequestTableView(APIView):
         responses={200: TableSerializer, **schema.ERRORS},
     )
     def get(self, request, pk):
+        with_part(request)
         demand = get_visible_or_404(Demand.objects, request.user, pk=pk)
         made = DataRequest.objects.filter(demand=demand).first()
         if made is None:

@@ -15,6 +15,7 @@ urlpatterns = [
         "burden/demands/<api_id:pk>/decision", views.DemandDecisionView.as_view(), name="decision"
     ),
     path("burden/inbox", views.InboxView.as_view(), name="inbox"),
+    path("burden/received/<api_id:pk>", views.ReceivedDetailView.as_view(), name="received"),
     path("burden/received/<api_id:pk>/respond", views.RespondView.as_view(), name="respond"),
     path(
         "burden/received/<api_id:pk>/extension",

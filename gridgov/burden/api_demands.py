@@ -18,7 +18,7 @@ from gridgov.accounts.scoping import get_visible_or_404
 from gridgov.api import schema
 from gridgov.api.errors import refused
 from gridgov.api.pagination import IdCursorPagination
-from gridgov.burden import services
+from gridgov.burden import queries, services
 from gridgov.burden.choices import Admission, DemandKind, RecipientState
 from gridgov.burden.models import AdmittedMatter, Demand, DemandRecipient
 from gridgov.lib.masking import mask_contacts
@@ -48,6 +48,8 @@ class RecipientSerializer(serializers.ModelSerializer):
     due_at = serializers.DateTimeField()
     answer = serializers.SerializerMethodField()
     objection = serializers.SerializerMethodField()
+    ruled_by = serializers.CharField(source="ruled_by.username", default=None, allow_null=True)
+    ruling_reason = serializers.SerializerMethodField()
 
     class Meta:
         model = DemandRecipient
@@ -61,6 +63,10 @@ class RecipientSerializer(serializers.ModelSerializer):
             "extension_until",
             "extension_granted",
             "objection",
+            "ruling",
+            "ruled_by",
+            "ruled_at",
+            "ruling_reason",
             "acted_at",
         ]
 
@@ -70,6 +76,9 @@ class RecipientSerializer(serializers.ModelSerializer):
 
     def get_objection(self, recipient) -> str:
         return mask_contacts(recipient.objection)
+
+    def get_ruling_reason(self, recipient) -> str:
+        return mask_contacts(recipient.ruling_reason)
 
 
 class DemandSerializer(serializers.ModelSerializer):
@@ -158,11 +167,20 @@ class ObjectionDecisionSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500)
 
 
+def with_part(request) -> None:
+    """As on the pages (queries.has_part): for a user with no part in the burden module
+    (a dispatcher, a grid worker, a resident) there are no demands."""
+    if not queries.has_part(request.user):
+        raise exceptions.NotFound()
+
+
 def demands_shown(queryset):
     return queryset.select_related(
         "matter", "sender_department", "sender_region", "decided_by"
     ).prefetch_related(
-        Prefetch("recipients", DemandRecipient.objects.select_related("region", "demand"))
+        Prefetch(
+            "recipients", DemandRecipient.objects.select_related("region", "demand", "ruled_by")
+        )
     )
 
 
@@ -206,6 +224,7 @@ class DemandListView(generics.GenericAPIView):
         responses={200: DemandSerializer(many=True), 400: schema.BAD_INPUT, **schema.ERRORS},
     )
     def get(self, request):
+        with_part(request)
         query = DemandFilterSerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         demands = Demand.objects.visible_to(request.user).filter(**query.validated_data)
@@ -258,6 +277,7 @@ class DemandDetailView(APIView):
         responses={200: DemandSerializer, **schema.ERRORS},
     )
     def get(self, request, pk):
+        with_part(request)
         demand = get_visible_or_404(demands_shown(Demand.objects), request.user, pk=pk)
         return Response(DemandSerializer(demand).data)
 
@@ -271,6 +291,7 @@ class DemandDecisionView(APIView):
         responses={200: DemandSerializer, 400: schema.BAD_INPUT, **schema.ERRORS},
     )
     def post(self, request, pk):
+        with_part(request)
         demand = get_visible_or_404(Demand.objects, request.user, pk=pk)
         query = DecisionSerializer(data=request.data)
         query.is_valid(raise_exception=True)
@@ -293,19 +314,29 @@ class InboxView(generics.GenericAPIView):
         responses={200: RecipientSerializer(many=True), 400: schema.BAD_INPUT, **schema.ERRORS},
     )
     def get(self, request):
+        answering_or_deciding(request)
         query = InboxFilterSerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         received = (
             DemandRecipient.objects.visible_to(request.user)
             .filter(demand__admission__in=[Admission.ADMITTED, Admission.EXCEPTION])
             .filter(**query.validated_data)
-            .select_related("region", "demand")
+            .select_related("region", "demand", "ruled_by")
         )
         page = self.paginate_queryset(received)
         return self.get_paginated_response(RecipientSerializer(page, many=True).data)
 
 
+def answering_or_deciding(request) -> None:
+    """A copy is for the streets and communities that answer and for the burden office that
+    rules on their objections; a sender reads the copies of its demands with the demand."""
+    user = request.user
+    if not (services.may_answer(user) or services.may_decide(user)):
+        raise exceptions.NotFound()
+
+
 def received(request, pk) -> DemandRecipient:
+    answering_or_deciding(request)
     return get_visible_or_404(
         DemandRecipient.objects.select_related("region", "demand").filter(
             demand__admission__in=[Admission.ADMITTED, Admission.EXCEPTION]
@@ -316,8 +347,22 @@ def received(request, pk) -> DemandRecipient:
 
 
 def _received_answer(recipient: DemandRecipient) -> Response:
-    recipient = DemandRecipient.objects.select_related("region", "demand").get(pk=recipient.pk)
+    recipient = DemandRecipient.objects.select_related("region", "demand", "ruled_by").get(
+        pk=recipient.pk
+    )
     return Response(RecipientSerializer(recipient).data)
+
+
+class ReceivedDetailView(APIView):
+    @extend_schema(
+        tags=["burden"],
+        operation_id="burden_received_retrieve",
+        summary="One street's or community's copy of a demand, with its objection and ruling",
+        description="For the streets and communities it went to and their burden office.",
+        responses={200: RecipientSerializer, **schema.ERRORS},
+    )
+    def get(self, request, pk):
+        return _received_answer(received(request, pk))
 
 
 class RespondView(APIView):
@@ -353,6 +398,7 @@ class ExtensionDecisionView(APIView):
         responses={200: RecipientSerializer, 400: schema.BAD_INPUT, **schema.ERRORS},
     )
     def post(self, request, pk):
+        with_part(request)
         # The sender's side sees its demands' recipients wherever they are.
         recipient = (
             DemandRecipient.objects.filter(demand__in=Demand.objects.visible_to(request.user))
@@ -375,7 +421,10 @@ class ObjectionDecisionView(APIView):
     @extend_schema(
         tags=["burden"],
         operation_id="burden_received_objection",
-        summary="Uphold or dismiss a community's objection (burden office)",
+        summary="Uphold or overrule a community's objection (burden office)",
+        description="With a `reason`. The ruling is kept beside the objection (`ruling`, "
+        "`ruled_by`, `ruled_at`, `ruling_reason`) and is final: a second ruling is refused "
+        "(400, `ruling`), and the community cannot object again.",
         request=ObjectionDecisionSerializer,
         responses={200: RecipientSerializer, 400: schema.BAD_INPUT, **schema.ERRORS},
     )

@@ -34,3 +34,10 @@ class RecipientState(models.TextChoices):
 class SecondmentKind(models.TextChoices):
     SECONDED = "seconded", _("Seconded (借调)")
     DRAWN = "drawn", _("Drawn for a task (抽调)")
+
+
+class Ruling(models.TextChoices):
+    """The burden office's ruling on a community's objection."""
+
+    UPHELD = "upheld", _("Upheld (withdrawn for this place)")
+    OVERRULED = "overruled", _("Overruled (it is to be done)")

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.accounts.scoping import ALL, ScopedQuerySet, scope_path
-from gridgov.burden.choices import Admission, DemandKind, RecipientState, SecondmentKind
+from gridgov.burden.choices import Admission, DemandKind, RecipientState, Ruling, SecondmentKind
 
 
 class AdmittedMatter(models.Model):
@@ -242,6 +242,19 @@ class DemandRecipient(models.Model):
     # None while the sender has not answered a request for more time.
     extension_granted = models.BooleanField(_("more time granted"), null=True, blank=True)
     objection = models.CharField(_("objection"), max_length=500, blank=True)
+    # The burden office's ruling on the objection: one objection and one ruling a place,
+    # the ruling final (services.resolve_objection).
+    ruling = models.CharField(_("ruling"), max_length=10, choices=Ruling.choices, blank=True)
+    ruled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("ruled by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    ruled_at = models.DateTimeField(_("ruled at"), null=True, blank=True)
+    ruling_reason = models.CharField(_("reason for the ruling"), max_length=500, blank=True)
     acted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("last acted by"),
@@ -389,6 +402,31 @@ class Secondment(models.Model):
     def is_overdue(self, today=None) -> bool:
         today = today or timezone.localdate()
         return self.returned_on is None and self.planned_end_on < today
+
+
+class SecondmentAlert(models.Model):
+    """The alert that a secondment's return is overdue, sent once an overdue episode: for
+    the planned end it ran past. It is addressed to the staff and the burden office of the
+    street or community the person was borrowed from and to the borrowing department
+    (secondments.alerts_for), who see it until the person is back or the planned end is
+    moved; a moved end that passes in turn opens a new episode and a new alert."""
+
+    secondment = models.ForeignKey(Secondment, on_delete=models.CASCADE, related_name="alerts")
+    planned_end_on = models.DateField(_("planned end"))
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("overdue secondment alert")
+        verbose_name_plural = _("overdue secondment alerts")
+        ordering = ["-sent_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["secondment", "planned_end_on"], name="secondment_alert_once"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.secondment} · {self.planned_end_on.isoformat()}"
 
 
 class DataRequest(models.Model):

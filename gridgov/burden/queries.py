@@ -62,3 +62,8 @@ def held_for(user):
 
 def objections_for(user):
     return DemandRecipient.objects.visible_to(user).filter(state=RecipientState.OBJECTED)
+
+
+def rulings_for(user):
+    """The objections the burden office has ruled on, in the user's area."""
+    return DemandRecipient.objects.visible_to(user).exclude(ruling="")

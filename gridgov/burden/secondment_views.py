@@ -91,9 +91,14 @@ def secondment_new(request):
 
 
 def _detail(request, secondment, return_form=None, edit_form=None, status=200):
+    overdue = secondment.is_overdue()
     context = {
         "secondment": secondment,
-        "overdue": secondment.is_overdue(),
+        "overdue": overdue,
+        # The alert of this overdue episode, if `secondments-overdue --notify` has sent it.
+        "alert": secondment.alerts.filter(planned_end_on=secondment.planned_end_on).first()
+        if overdue
+        else None,
         "return_form": return_form or ReturnForm(initial={"returned_on": timezone.localdate()}),
         # A copy: a bound ModelForm writes what was typed onto its instance.
         "edit_form": edit_form or SecondmentEditForm(instance=copy.copy(secondment)),

@@ -1,7 +1,9 @@
 """Staff borrowed from the grassroots (借调/抽调): recording a secondment, changing its
 details or planned end, marking the return, and the reads the pages, the API and the
 overdue command share — which secondments are overdue, and how many each borrowing unit
-and each street or community counts.
+and each street or community counts — and the overdue alerts: sent once an overdue episode
+by `gridgov burden secondments-overdue --notify`, shown on the burden overview to those
+they are addressed to.
 
 Street staff, leaders and administrators keep the secondments of their area, community
 staff those of their own community; nobody else does. The model's clean() holds the rules
@@ -9,7 +11,9 @@ staff those of their own community; nobody else does. The model's clean() holds 
 runs full_clean, so a refusal is a ValidationError naming the field and saves nothing.
 """
 
+import operator
 from datetime import date
+from functools import reduce
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -19,7 +23,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridgov.accounts.choices import Role
-from gridgov.burden.models import Secondment
+from gridgov.accounts.scoping import ALL, scope_path
+from gridgov.burden.models import Secondment, SecondmentAlert
 from gridgov.regions.choices import Level
 from gridgov.regions.models import Region
 
@@ -86,6 +91,53 @@ def overdue(queryset: QuerySet, today: date | None = None) -> QuerySet:
     """Not back, and past the planned end."""
     today = today or timezone.localdate()
     return queryset.filter(returned_on=None, planned_end_on__lt=today)
+
+
+def alert_overdue(queryset: QuerySet, today: date | None = None, now=None) -> list[Secondment]:
+    """Send the overdue alert for each secondment of the queryset that is overdue and not
+    yet alerted in this overdue episode (for its present planned end); the ones alerted
+    now. The alert's unique (secondment, planned end) makes a second run, or two at once,
+    send none twice."""
+    late = list(overdue(queryset, today).order_by("planned_end_on", "pk"))
+    alerted = set(
+        SecondmentAlert.objects.filter(secondment__in=[s.pk for s in late]).values_list(
+            "secondment_id", "planned_end_on"
+        )
+    )
+    fresh = [s for s in late if (s.pk, s.planned_end_on) not in alerted]
+    now = now or timezone.now()
+    SecondmentAlert.objects.bulk_create(
+        [
+            SecondmentAlert(secondment=s, planned_end_on=s.planned_end_on, sent_at=now)
+            for s in fresh
+        ],
+        ignore_conflicts=True,
+    )
+    return fresh
+
+
+def alerts_for(user) -> QuerySet:
+    """The overdue alerts addressed to the user whose episode is still open (the person not
+    back, the planned end not moved): those of the streets and communities of their area
+    for the staff who keep secondments and for the burden office (减负办), and those of the
+    person their department borrowed for a department's handlers."""
+    open_alerts = SecondmentAlert.objects.filter(
+        secondment__returned_on=None, planned_end_on=F("secondment__planned_end_on")
+    )
+    if not user.is_authenticated or not user.is_active:
+        return open_alerts.none()
+    audience = []
+    if may_keep(user) or user.has_perm("burden.decide_demand"):
+        path = scope_path(user)
+        if path is ALL:
+            return open_alerts
+        if path is not None:
+            audience.append(Q(secondment__region_path__startswith=path))
+    if user.role == Role.DEPARTMENT_HANDLER and user.department_id:
+        audience.append(Q(secondment__to_department_id=user.department_id))
+    if not audience:
+        return open_alerts.none()
+    return open_alerts.filter(reduce(operator.or_, audience))
 
 
 def with_status(queryset: QuerySet, status: str, today: date | None = None) -> QuerySet:

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gridgov.accounts.scoping import covers
-from gridgov.burden.choices import Admission, DemandKind, RecipientState
+from gridgov.burden.choices import Admission, DemandKind, RecipientState, Ruling
 from gridgov.burden.models import (
     AdmittedMatter,
     AdmittedMatterVersion,
@@ -287,6 +287,13 @@ COMMUNITY_MOVES = {
 }
 
 
+def community_moves(recipient: DemandRecipient) -> set:
+    """The states the community may move its copy to now: COMMUNITY_MOVES, but no second
+    objection once the burden office has ruled on the first."""
+    moves = COMMUNITY_MOVES.get(recipient.state, set())
+    return moves - {RecipientState.OBJECTED} if recipient.ruling else moves
+
+
 @dataclass
 class Response:
     action: str  # a RecipientState the community moves to
@@ -314,7 +321,19 @@ def respond(user, recipient: DemandRecipient, response: Response, *, now=None) -
         raise ValidationError(errors)
     with transaction.atomic():
         recipient = DemandRecipient.objects.select_for_update().get(pk=recipient.pk)
-        if response.action not in COMMUNITY_MOVES.get(recipient.state, set()):
+        if response.action == RecipientState.OBJECTED and recipient.ruling:
+            raise ValidationError(
+                {
+                    "objection": [
+                        _(
+                            "The burden office has already ruled on this place's objection "
+                            "(%(ruling)s): it cannot be raised again."
+                        )
+                        % {"ruling": recipient.get_ruling_display()}
+                    ]
+                }
+            )
+        if response.action not in community_moves(recipient):
             raise ValidationError(
                 {
                     "action": [
@@ -368,17 +387,44 @@ def decide_extension(user, recipient: DemandRecipient, *, grant: bool, now=None)
 
 def resolve_objection(user, recipient: DemandRecipient, *, uphold: bool, reason: str, now=None):
     """The burden office upholds an objection (the demand is withdrawn for that community)
-    or dismisses it (the community has it to do again), with a reason."""
+    or overrules it (the community has it to do again), with a reason. The ruling is kept
+    in its own fields beside the community's objection, and is final: a second ruling is
+    refused."""
     if not may_decide(user) or not covers(user, recipient.region_path):
         raise PermissionDenied(_("Only the burden office decides this."))
     if not reason.strip():
         raise ValidationError({"reason": [_("Give the reason for the decision.")]})
     with transaction.atomic():
-        recipient = DemandRecipient.objects.select_for_update().get(pk=recipient.pk)
+        recipient = (
+            # Only the row is locked: who ruled comes by an outer join, which PostgreSQL
+            # does not lock.
+            DemandRecipient.objects.select_for_update(of=("self",))
+            .select_related("ruled_by")
+            .get(pk=recipient.pk)
+        )
+        if recipient.ruling:
+            raise ValidationError({"ruling": [already_ruled(recipient)]})
         if recipient.state != RecipientState.OBJECTED:
             raise ValidationError({"state": [_("There is no objection to decide.")]})
+        now = now or timezone.now()
         recipient.state = RecipientState.WITHDRAWN if uphold else RecipientState.RECEIVED
-        recipient.objection = f"{recipient.objection}\n— {reason.strip()}"[:500]
-        recipient.acted_by, recipient.acted_at = user, now or timezone.now()
+        recipient.ruling = Ruling.UPHELD if uphold else Ruling.OVERRULED
+        recipient.ruled_by, recipient.ruled_at = user, now
+        recipient.ruling_reason = reason.strip()
+        recipient.acted_by, recipient.acted_at = user, now
         recipient.save()
     return recipient
+
+
+def already_ruled(recipient: DemandRecipient) -> str:
+    if recipient.ruled_by is None or recipient.ruled_at is None:
+        return _("The burden office has already ruled on this objection: %(ruling)s.") % {
+            "ruling": recipient.get_ruling_display()
+        }
+    return _(
+        "The burden office has already ruled on this objection: %(ruling)s, by %(who)s on %(when)s."
+    ) % {
+        "ruling": recipient.get_ruling_display(),
+        "who": recipient.ruled_by,
+        "when": timezone.localtime(recipient.ruled_at).strftime("%Y-%m-%d %H:%M"),
+    }

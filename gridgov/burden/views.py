@@ -10,7 +10,7 @@ part in the burden module (residents, grid workers).
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, F
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -19,13 +19,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from gridgov.accounts.models import Department
 from gridgov.accounts.scoping import get_visible_or_404
-from gridgov.burden import queries, services
+from gridgov.burden import queries, secondments, services
 from gridgov.burden.choices import Admission, RecipientState
 from gridgov.burden.forms import DecisionForm, DemandForm, RespondForm
 from gridgov.burden.models import AdmittedMatter, Demand, DemandRecipient
 from gridgov.burden.observatory_views import may_observe
 
 PER_PAGE = 50
+# Overdue secondment alerts listed on the overview; the rest are counted.
+ALERTS_SHOWN = 10
 RESPONSE_ACTIONS = [
     RecipientState.ACCEPTED,
     RecipientState.ANSWERED,
@@ -82,7 +84,25 @@ def overview(request):
     if services.may_decide(user):
         context["office_held"] = queries.held_for(user).count()
         context["office_objections"] = queries.objections_for(user).count()
+    context.update(_secondment_alerts(user))
     return render(request, "burden/overview.html", context)
+
+
+def _secondment_alerts(user) -> dict:
+    """The overdue secondment alerts addressed to the user (the banner atop the overview)."""
+    alerts = secondments.alerts_for(user)
+    count = alerts.count()
+    if not count:
+        return {"alert_count": 0}
+    shown = alerts.select_related("secondment__from_region", "secondment__to_department").order_by(
+        "planned_end_on", "pk"
+    )[:ALERTS_SHOWN]
+    return {
+        "alert_count": count,
+        "alerts": shown,
+        "alerts_more": max(0, count - ALERTS_SHOWN),
+        "may_keep": secondments.may_keep(user),
+    }
 
 
 def _overdue(recipients):
@@ -162,7 +182,7 @@ def _demand(request, pk) -> Demand:
 def _demand_context(request, demand, *, decision_form=None, row_form=None, row_pk=None):
     user = request.user
     sender_side = queries.on_sender_side(user, demand)
-    recipients = demand.recipients.select_related("region", "acted_by")
+    recipients = demand.recipients.select_related("region", "acted_by", "ruled_by")
     if not sender_side:
         recipients = recipients.filter(pk__in=DemandRecipient.objects.visible_to(user))
     recipients = _mark_overdue(list(recipients))
@@ -316,6 +336,7 @@ def _received(request, pk) -> DemandRecipient:
         queries.inbox(request.user).select_related(
             "region",
             "acted_by",
+            "ruled_by",
             "demand__matter__department",
             "demand__sender_department",
             "demand__sender_region",
@@ -334,7 +355,7 @@ def received(request, pk):
         if form.is_valid() and form.respond(request.user, recipient) is not None:
             messages.success(request, _("Saved."))
             return redirect("burden:received", pk=recipient.pk)
-    moves = services.COMMUNITY_MOVES.get(recipient.state, set())
+    moves = services.community_moves(recipient)
     actions = []
     if services.may_answer(request.user) and services.covers(request.user, recipient.region_path):
         actions = [
@@ -372,7 +393,16 @@ def office(request):
         .select_related("region", "demand__sender_department", "demand__sender_region")
         .order_by("acted_at", "pk")
     )
-    context = {"held": held[: PER_PAGE * 4], "objections": objections[: PER_PAGE * 4]}
+    rulings = (
+        queries.rulings_for(request.user)
+        .select_related("region", "demand", "ruled_by")
+        .order_by(F("ruled_at").desc(nulls_last=True), "-pk")
+    )
+    context = {
+        "held": held[: PER_PAGE * 4],
+        "objections": objections[: PER_PAGE * 4],
+        "rulings": rulings[:PER_PAGE],
+    }
     return render(request, "burden/office.html", context)
 
 

@@ -12,7 +12,7 @@ from django.utils.html import escape
 
 from gridgov.accounts.choices import Role
 from gridgov.accounts.tests.base import make_user
-from gridgov.burden.choices import Admission, DemandKind, RecipientState
+from gridgov.burden.choices import Admission, DemandKind, RecipientState, Ruling
 from gridgov.burden.models import Demand, DemandRecipient
 from gridgov.burden.tests.base import BurdenTestCase
 from gridgov.web.tests.test_home_and_nav import nav_links
@@ -222,13 +222,90 @@ class OfficeTests(PagesTestCase):
         self.client.post(url, {"decision": "no", "reason": "属于准入事项"})
         recipient.refresh_from_db()
         self.assertEqual(recipient.state, RecipientState.RECEIVED)
-        self.login(self.community_staff)
-        self.client.post(received_url(recipient), {"action": "objected", "objection": "再议"})
+        self.assertEqual(
+            (recipient.objection, recipient.ruling, recipient.ruled_by, recipient.ruling_reason),
+            ("非社区职责", Ruling.OVERRULED, self.burden_office, "属于准入事项"),
+        )
+        neighbours = self.recipient(demand, self.neighbour_community)
+        self.login(self.neighbour_staff)
+        self.client.post(received_url(neighbours), {"action": "objected", "objection": "再议"})
+        url = reverse("burden:objection_decision", args=[neighbours.pk])
         self.assertEqual(self.client.post(url, {"decision": "yes", "reason": "x"}).status_code, 403)
         self.login(self.burden_office)
         self.client.post(url, {"decision": "yes", "reason": "确非社区职责"})
-        recipient.refresh_from_db()
-        self.assertEqual(recipient.state, RecipientState.WITHDRAWN)
+        neighbours.refresh_from_db()
+        self.assertEqual(neighbours.state, RecipientState.WITHDRAWN)
+        self.assertEqual(neighbours.ruling, Ruling.UPHELD)
+
+
+class RulingTests(PagesTestCase):
+    """The burden office's ruling on an objection: kept beside it, shown wherever the
+    objection is, and final."""
+
+    def setUp(self):
+        self.demand = self.send()
+        self.recipient = self.recipient(self.demand)
+        self.login(self.community_staff)
+        self.client.post(
+            received_url(self.recipient), {"action": "objected", "objection": "非社区职责"}
+        )
+        self.url = reverse("burden:objection_decision", args=[self.recipient.pk])
+
+    def rule(self, decision="no", reason="属于准入事项第12项"):
+        self.login(self.burden_office)
+        return self.client.post(self.url, {"decision": decision, "reason": reason})
+
+    def test_the_ruling_shows_on_the_demand_the_communitys_copy_and_the_office_list(self):
+        self.assertRedirects(self.rule(), demand_url(self.demand))
+        self.recipient.refresh_from_db()
+        when = timezone.localtime(self.recipient.ruled_at).strftime("%Y-%m-%d %H:%M")
+        pages = [
+            (self.burden_office, demand_url(self.demand)),
+            (self.handler, demand_url(self.demand)),
+            (self.community_staff, received_url(self.recipient)),
+            (self.burden_office, reverse("burden:office")),
+        ]
+        for user, url in pages:
+            self.login(user)
+            with self.subTest(user=user.username, url=url):
+                response = self.client.get(url)
+                self.assertContains(response, 'data-ruling="overruled"', count=1)
+                self.assertContains(response, escape(Ruling.OVERRULED.label))
+                self.assertContains(response, str(self.burden_office))
+                self.assertContains(response, when)
+                self.assertContains(response, "属于准入事项第12项")
+                self.assertContains(response, "非社区职责")
+        self.login(self.burden_office)
+        office = self.client.get(reverse("burden:office")).context
+        self.assertEqual(list(office["objections"]), [])
+        self.assertEqual(list(office["rulings"]), [self.recipient])
+
+    def test_ruling_twice_is_refused_by_name_and_changes_nothing(self):
+        self.rule("yes", "同意撤回")
+        self.recipient.refresh_from_db()
+        before = DemandRecipient.objects.filter(pk=self.recipient.pk).values().get()
+        response = self.rule("no", "再裁定")
+        self.assertEqual(response.status_code, 400)
+        self.assertContains(response, "already ruled on this objection", status_code=400)
+        self.assertContains(response, escape(Ruling.UPHELD.label), status_code=400)
+        self.assertEqual(
+            DemandRecipient.objects.filter(pk=self.recipient.pk).values().get(), before
+        )
+
+    def test_an_overruled_community_cannot_object_again(self):
+        self.rule()
+        self.login(self.community_staff)
+        url = received_url(self.recipient)
+        offered = [action["state"] for action in self.client.get(url).context["actions"]]
+        self.assertNotIn(RecipientState.OBJECTED, offered)
+        response = self.client.post(url, {"action": "objected", "objection": "仍有异议"})
+        self.assertEqual(response.status_code, 400)
+        self.assertContains(response, "cannot be raised again", status_code=400)
+        self.recipient.refresh_from_db()
+        self.assertEqual(
+            (self.recipient.state, self.recipient.objection),
+            (RecipientState.RECEIVED, "非社区职责"),
+        )
 
 
 class InboxTests(PagesTestCase):

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from gridgov.accounts.models import ApiToken
 from gridgov.api.tests.base import ApiTestCase
-from gridgov.burden.choices import Admission, RecipientState
+from gridgov.burden.choices import Admission, RecipientState, Ruling
 from gridgov.burden.models import Demand, DemandRecipient
 from gridgov.burden.tests.base import build_burden_cast
 
@@ -126,9 +126,57 @@ class DemandApiTests(ApiTestCase):
         )
         self.assertEqual(objected.json()["state"], RecipientState.OBJECTED)
         upheld = self.post(
-            url("objection", received), {"uphold": True, "reason": "同意"}, self.burden_office
+            url("objection", received),
+            {"uphold": True, "reason": "同意，联系人 13812345678"},
+            self.burden_office,
+        ).json()
+        self.assertEqual(upheld["state"], RecipientState.WITHDRAWN)
+        self.assertEqual(upheld["objection"], "非社区职责")
+        self.assertEqual(
+            (upheld["ruling"], upheld["ruled_by"], upheld["ruling_reason"]),
+            (Ruling.UPHELD, self.burden_office.username, "同意，联系人 138****5678"),
         )
-        self.assertEqual(upheld.json()["state"], RecipientState.WITHDRAWN)
+        self.assertIsNotNone(upheld["ruled_at"])
+        # The ruling is final: a second one is a 400 naming it, and changes nothing.
+        again = self.post(
+            url("objection", received), {"uphold": False, "reason": "改判"}, self.district_office
+        )
+        self.assertIn("ruling", self.assertJsonError(again, 400)["errors"])
+        for shown in (
+            self.get(url("received", received), self.community_staff).json(),
+            self.get(url("demand", sent["id"]), self.handler).json()["recipients"][0],
+        ):
+            self.assertEqual(
+                (shown["ruling"], shown["ruled_by"], shown["ruled_at"]),
+                (Ruling.UPHELD, self.burden_office.username, upheld["ruled_at"]),
+            )
+        self.assertEqual(DemandRecipient.objects.get(pk=received).ruling_reason[:2], "同意")
+
+    def test_a_copy_not_yet_ruled_shows_no_ruling(self):
+        sent = self.post(
+            url("demands"), self.body(recipients=[self.community.code]), self.handler
+        ).json()
+        shown = sent["recipients"][0]
+        self.assertEqual(
+            (shown["ruling"], shown["ruled_by"], shown["ruled_at"], shown["ruling_reason"]),
+            ("", None, None, ""),
+        )
+
+    def test_the_roles_without_a_part_find_no_demand_and_no_copy(self):
+        sent = self.post(
+            url("demands"), self.body(recipients=[self.community.code]), self.handler
+        ).json()
+        copy = sent["recipients"][0]["id"]
+        for user in (self.dispatcher, self.grid_worker):
+            with self.subTest(user=user.username):
+                self.assertJsonError(self.get(url("demands"), user), 404)
+                self.assertJsonError(self.get(url("demand", sent["id"]), user), 404)
+                self.assertJsonError(self.get(url("inbox"), user), 404)
+                self.assertJsonError(self.get(url("received", copy), user), 404)
+        # A sender reads the copies with its demand, not one by one as the places do.
+        self.assertJsonError(self.get(url("inbox"), self.handler), 404)
+        self.assertJsonError(self.get(url("received", copy), self.handler), 404)
+        self.assertEqual(self.get(url("received", copy), self.district_office).status_code, 200)
 
     def test_scope(self):
         sent = self.post(

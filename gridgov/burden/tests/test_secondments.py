@@ -6,14 +6,16 @@ each role, the overdue returns and the counts per unit."""
 from datetime import date, timedelta
 from io import StringIO
 
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from gridgov.accounts.choices import Role
+from gridgov.accounts.tests.base import make_user
 from gridgov.burden import secondments
 from gridgov.burden.choices import SecondmentKind
-from gridgov.burden.models import Secondment
+from gridgov.burden.models import Secondment, SecondmentAlert
 from gridgov.burden.tests.base import BurdenTestCase
 
 
@@ -301,3 +303,109 @@ class OverdueAndCountsTests(SecondmentTestCase):
         out = StringIO()
         call_command("burden", "secondments-overdue", stdout=out)
         self.assertEqual(out.getvalue(), "")
+
+
+class OverdueAlertTests(SecondmentTestCase):
+    """`gridgov burden secondments-overdue --notify` alerts those responsible once an
+    overdue episode; they see the alert atop the burden overview."""
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        today = timezone.localdate()
+        cls.other_handler = make_user(
+            "other-dept", Role.DEPARTMENT_HANDLER, department=cls.other_department
+        )
+        cls.late = make_secondment(
+            cls, cls.community, person_name="张迟归", started_on=today - timedelta(days=100),
+            planned_end_on=today - timedelta(days=10),
+        )  # fmt: skip
+        cls.far = make_secondment(
+            cls, cls.other_community, person_name="孙外区", to_department=cls.other_department,
+            planned_end_on=today - timedelta(days=1),
+        )  # fmt: skip
+        make_secondment(cls, cls.community, person_name="赵在岗")
+
+    def notify(self, *args):
+        out = StringIO()
+        call_command("burden", "secondments-overdue", "--notify", *args, stdout=out)
+        return out.getvalue().splitlines()
+
+    def banner(self, user):
+        """The names the overview's alert lists for the user, and whether they link."""
+        self.login(user)
+        response = self.client.get(reverse("burden:overview"))
+        self.assertEqual(response.status_code, 200)
+        if not response.context["alert_count"]:
+            self.assertNotContains(response, "secondment-alerts")
+            return {}
+        self.assertContains(response, f'data-alerts="{response.context["alert_count"]}"')
+        return {
+            alert.secondment.person_name: reverse("secondments:detail", args=[alert.secondment_id])
+            in response.content.decode()
+            for alert in response.context["alerts"]
+        }
+
+    def test_each_overdue_secondment_is_alerted_once_and_the_command_says_which(self):
+        self.assertEqual(self.banner(self.community_staff), {})
+        lines = self.notify()
+        self.assertEqual([line.split("\t")[2] for line in lines], ["张迟归", "孙外区"])
+        self.assertTrue(all(line.endswith("\tnotified") for line in lines))
+        self.assertEqual(SecondmentAlert.objects.count(), 2)
+        again = self.notify()
+        self.assertEqual(len(again), 2)
+        self.assertFalse(any(line.endswith("notified") for line in again))
+        self.assertEqual(SecondmentAlert.objects.count(), 2)
+
+    def test_the_alert_reaches_the_lending_place_its_burden_office_and_the_borrower(self):
+        self.notify()
+        for user, seen in (
+            (self.community_staff, {"张迟归": True}),
+            (self.street_staff, {"张迟归": True}),
+            (self.burden_office, {"张迟归": True}),
+            (self.district_office, {"张迟归": True}),
+            (self.leader, {"张迟归": True}),
+            (self.outsider, {"孙外区": True}),
+            (self.admin, {"张迟归": True, "孙外区": True}),
+            # The borrowing department's handlers keep no secondments: named, not linked.
+            (self.handler, {"张迟归": False}),
+            (self.other_handler, {"孙外区": False}),
+        ):
+            with self.subTest(user=user.username):
+                self.assertEqual(self.banner(user), seen)
+        self.login(self.community_staff)
+        page = self.client.get(reverse("secondments:detail", args=[self.late.pk]))
+        self.assertContains(page, "data-alerted=")
+
+    def test_a_return_or_a_later_planned_end_closes_the_episode_and_a_new_one_alerts_again(self):
+        self.notify()
+        today = timezone.localdate()
+        secondments.update(self.admin, self.late, {"planned_end_on": today + timedelta(days=5)})
+        self.assertEqual(self.banner(self.community_staff), {})
+        self.assertEqual(self.notify("--region", self.community.code), [])
+        secondments.update(self.admin, self.late, {"planned_end_on": today - timedelta(days=2)})
+        self.assertEqual(self.banner(self.community_staff), {})
+        (line,) = self.notify("--region", self.community.code)
+        self.assertTrue(line.endswith("\tnotified"))
+        self.assertEqual(self.banner(self.community_staff), {"张迟归": True})
+        self.assertEqual(self.late.alerts.count(), 2)
+        secondments.mark_returned(self.admin, self.late, today)
+        self.assertEqual(self.banner(self.community_staff), {})
+        self.assertEqual(self.banner(self.outsider), {"孙外区": True})
+
+    def test_notifying_under_a_region_alerts_only_those_and_an_unknown_region_none(self):
+        with self.assertRaises(CommandError):
+            self.notify("--region", "990199999999")
+        self.assertFalse(SecondmentAlert.objects.exists())
+        self.notify("--region", self.other_district.code)
+        self.assertEqual(
+            list(SecondmentAlert.objects.values_list("secondment__person_name", flat=True)),
+            ["孙外区"],
+        )
+        self.assertEqual(self.banner(self.community_staff), {})
+
+    def test_without_notify_the_command_only_prints(self):
+        out = StringIO()
+        call_command("burden", "secondments-overdue", stdout=out)
+        self.assertEqual(len(out.getvalue().splitlines()), 2)
+        self.assertFalse(SecondmentAlert.objects.exists())

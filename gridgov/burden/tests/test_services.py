@@ -3,14 +3,16 @@
 decides what, and the admission list's versions kept through the admin."""
 
 from datetime import date, datetime
+from importlib import import_module
 from zoneinfo import ZoneInfo
 
+from django.apps import apps as django_apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import override_settings
 from django.urls import reverse
 
 from gridgov.burden import services
-from gridgov.burden.choices import Admission, DemandKind, RecipientState
+from gridgov.burden.choices import Admission, DemandKind, RecipientState, Ruling
 from gridgov.burden.models import AdmittedMatter, Demand, DemandRecipient
 from gridgov.burden.tests.base import BurdenTestCase
 from gridgov.workdays.models import CalendarDay
@@ -179,6 +181,26 @@ class ResponseTests(BurdenTestCase):
         services.resolve_objection(self.burden_office, self.recipient, uphold=True, reason="同意")
         self.recipient.refresh_from_db()
         self.assertEqual(self.recipient.state, RecipientState.WITHDRAWN)
+        self.assertEqual(
+            (
+                self.recipient.objection,
+                self.recipient.ruling,
+                self.recipient.ruled_by,
+                self.recipient.ruling_reason,
+            ),
+            ("不在准入清单的社区职责内", Ruling.UPHELD, self.burden_office, "同意"),
+        )
+        self.assertIsNotNone(self.recipient.ruled_at)
+        with self.assertRaises(ValidationError) as refused:
+            services.resolve_objection(
+                self.district_office, self.recipient, uphold=False, reason="改判"
+            )
+        self.assertIn("ruling", refused.exception.message_dict)
+        self.recipient.refresh_from_db()
+        self.assertEqual(
+            (self.recipient.ruling, self.recipient.ruled_by, self.recipient.ruling_reason),
+            (Ruling.UPHELD, self.burden_office, "同意"),
+        )
 
     def test_only_the_place_it_went_to_answers(self):
         for user in (self.outsider, self.handler, self.grid_worker):
@@ -221,3 +243,51 @@ class AdmissionListAdminTests(BurdenTestCase):
         self.assertEqual(matter.versions.last().fields["title"], "高龄老人基本情况统计")
         # A demand records the version it was sent under.
         self.assertEqual(self.send().matter_version, 2)
+
+
+class RulingMigrationTests(BurdenTestCase):
+    """0003 splits the rulings once appended to the objection back into their own fields,
+    and appends them again backwards."""
+
+    migration = import_module("gridgov.burden.migrations.0003_ruling_and_overdue_alerts")
+
+    def objected(self, region, state, text):
+        recipient = self.send(recipients=[region], title=f"核查{region.code}").recipients.get()
+        DemandRecipient.objects.filter(pk=recipient.pk).update(
+            state=state, objection=text, acted_by=self.burden_office, acted_at=at(date(2026, 3, 2))
+        )
+        return recipient
+
+    def test_old_appended_rulings_are_split_and_joined_again(self):
+        upheld = self.objected(self.community, RecipientState.WITHDRAWN, "非社区职责\n— 同意")
+        answered = self.objected(
+            self.neighbour_community, RecipientState.ANSWERED, "第一行\n第二行\n— 属于准入事项"
+        )
+        pending = self.objected(self.street, RecipientState.OBJECTED, "尚未裁定")
+        self.migration.split_rulings(django_apps, None)
+        rows = DemandRecipient.objects.in_bulk([upheld.pk, answered.pk, pending.pk])
+        self.assertEqual(
+            (rows[upheld.pk].objection, rows[upheld.pk].ruling, rows[upheld.pk].ruling_reason),
+            ("非社区职责", Ruling.UPHELD, "同意"),
+        )
+        self.assertEqual(
+            (rows[upheld.pk].ruled_by, rows[upheld.pk].ruled_at),
+            (self.burden_office, at(date(2026, 3, 2))),
+        )
+        # Answered after the ruling: who ruled and when are not known any more.
+        self.assertEqual(
+            (
+                rows[answered.pk].objection,
+                rows[answered.pk].ruling,
+                rows[answered.pk].ruling_reason,
+                rows[answered.pk].ruled_by,
+            ),
+            ("第一行\n第二行", Ruling.OVERRULED, "属于准入事项", None),
+        )
+        self.assertEqual((rows[pending.pk].objection, rows[pending.pk].ruling), ("尚未裁定", ""))
+        self.migration.append_rulings(django_apps, None)
+        texts = dict(DemandRecipient.objects.values_list("pk", "objection"))
+        self.assertEqual(
+            [texts[upheld.pk], texts[answered.pk], texts[pending.pk]],
+            ["非社区职责\n— 同意", "第一行\n第二行\n— 属于准入事项", "尚未裁定"],
+        )
