@@ -286,7 +286,7 @@ class RulingTests(PagesTestCase):
         before = DemandRecipient.objects.filter(pk=self.recipient.pk).values().get()
         response = self.rule("no", "再裁定")
         self.assertEqual(response.status_code, 400)
-        self.assertContains(response, "already ruled on this objection", status_code=400)
+        self.assertContains(response, "减负办已对该异议作出认定", status_code=400)
         self.assertContains(response, escape(Ruling.UPHELD.label), status_code=400)
         self.assertEqual(
             DemandRecipient.objects.filter(pk=self.recipient.pk).values().get(), before
@@ -300,7 +300,7 @@ class RulingTests(PagesTestCase):
         self.assertNotIn(RecipientState.OBJECTED, offered)
         response = self.client.post(url, {"action": "objected", "objection": "仍有异议"})
         self.assertEqual(response.status_code, 400)
-        self.assertContains(response, "cannot be raised again", status_code=400)
+        self.assertContains(response, "不能再次提出异议", status_code=400)
         self.recipient.refresh_from_db()
         self.assertEqual(
             (self.recipient.state, self.recipient.objection),
